@@ -1,0 +1,172 @@
+//! The command line (clap derive). Help, completions and the man page are
+//! generated from these definitions.
+
+use crate::finding::Severity;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "creview",
+    version,
+    about = "Reliability review of a repository's deployment: finds the risks to your SLO and prices them in error-budget minutes",
+    long_about = None,
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Review manifests and config under the given paths (`-` reads stdin).
+    Scan(ScanArgs),
+    /// List the check catalog.
+    Checks(ChecksArgs),
+    /// Show the documentation of one check.
+    Explain(ExplainArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+    /// Never fail on findings.
+    None,
+}
+
+impl SeverityArg {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            SeverityArg::Info => Some(Severity::Info),
+            SeverityArg::Low => Some(Severity::Low),
+            SeverityArg::Medium => Some(Severity::Medium),
+            SeverityArg::High => Some(Severity::High),
+            SeverityArg::Critical => Some(Severity::Critical),
+            SeverityArg::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to review; `-` reads a YAML stream from stdin.
+    #[arg(default_value = ".")]
+    pub paths: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Critical, value_name = "SEVERITY")]
+    pub fail_on: SeverityArg,
+
+    /// When to use colours (NO_COLOR is honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Skip paths matching this gitignore-style glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Only run these checks: ids or prefixes, comma-separated (`SPOF,HEALTH-001`).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Vec<String>,
+
+    /// Do not run these checks: ids or prefixes, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Vec<String>,
+
+    /// Also load the check files in this folder (repeatable).
+    #[arg(long = "checks", value_name = "DIR")]
+    pub check_dirs: Vec<PathBuf>,
+
+    /// Largest file read, e.g. `16MiB`, `500k` or a byte count.
+    #[arg(long, default_value = "16MiB", value_parser = parse_size, value_name = "SIZE")]
+    pub max_file_size: u64,
+
+    /// Namespace for objects that name none.
+    #[arg(long, default_value = "default", value_name = "NAME")]
+    pub namespace: String,
+
+    /// Print every finding in full, including low and info.
+    #[arg(long)]
+    pub show_all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Also load the check files in this folder (repeatable).
+    #[arg(long = "checks", value_name = "DIR")]
+    pub check_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Check id (`SPOF-001`) or slug (`k8s-single-replica`).
+    pub check: String,
+    /// Also load the check files in this folder (repeatable).
+    #[arg(long = "checks", value_name = "DIR")]
+    pub check_dirs: Vec<PathBuf>,
+}
+
+/// Parses `16MiB`, `16M`, `500k`, `1024`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit `{other}`")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("500k"), Ok(500 << 10));
+        assert_eq!(parse_size("12"), Ok(12));
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,86 @@
+//! DISRUPT-002: a PodDisruptionBudget that allows no voluntary eviction of the
+//! pods it selects, so node drains and cluster upgrades hang. Percentages are
+//! resolved against the workload's replica floor, rounding up as the
+//! disruption controller does.
+
+use crate::engine::{Ctx, Hit};
+use crate::model::k8s::int_or_percent;
+
+pub struct Check;
+
+impl super::BuiltinCheck for Check {
+    fn slug(&self) -> &'static str {
+        "pdb-blocks-eviction"
+    }
+
+    fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
+        let g = ctx.graph;
+        for &pid in g.of_kind("PodDisruptionBudget") {
+            let pdb = &ctx.inv.resources[pid];
+            let spec = pdb.node.get("spec");
+            let max_unavailable = spec.and_then(|s| s.get("maxUnavailable"));
+            let min_available = spec.and_then(|s| s.get("minAvailable"));
+            // Blocks regardless of replicas: maxUnavailable 0 / 0%, minAvailable 100%.
+            if let Some(m) = max_unavailable
+                && int_or_percent(m, 100, true) == Some(0)
+            {
+                hits.push(Hit::resource(
+                    pid,
+                    "/spec/maxUnavailable",
+                    format!(
+                        "PodDisruptionBudget `{}` sets maxUnavailable to {}: no pod it selects can ever be evicted, so node drains and upgrades hang",
+                        pdb.name,
+                        m.scalar_text().unwrap_or_default()
+                    ),
+                ));
+                continue;
+            }
+            if let Some(m) = min_available
+                && m.as_str().is_some_and(|s| s.trim() == "100%")
+            {
+                hits.push(Hit::resource(
+                    pid,
+                    "/spec/minAvailable",
+                    format!(
+                        "PodDisruptionBudget `{}` requires minAvailable 100%: no pod it selects can ever be evicted, so node drains and upgrades hang",
+                        pdb.name
+                    ),
+                ));
+                continue;
+            }
+            let Some(targets) = g.pdb_targets.get(&pid) else {
+                continue;
+            };
+            for &w in targets {
+                let wl = &g.workloads[w];
+                let Some(floor) = g.effective_min_replicas(ctx.inv, wl) else {
+                    continue;
+                };
+                let r = &ctx.inv.resources[wl.resource];
+                let floor_text = if wl.autoscaled() {
+                    format!("its autoscaler can scale it down to {floor}")
+                } else {
+                    format!("it runs {floor} replica(s)")
+                };
+                // (A positive maxUnavailable percentage always rounds up to at
+                // least one pod, so only minAvailable can block here.)
+                if let Some(m) = min_available.filter(|m| !m.is_null())
+                    && let Some(min) = int_or_percent(m, floor, true)
+                    && floor - min <= 0
+                {
+                    hits.push(Hit::resource(
+                        pid,
+                        "/spec/minAvailable",
+                        format!(
+                            "PodDisruptionBudget `{}` requires minAvailable {} of {} `{}`, and {floor_text}: no pod can be evicted, so node drains and upgrades hang",
+                            pdb.name,
+                            m.scalar_text().unwrap_or_default(),
+                            r.kind,
+                            r.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}

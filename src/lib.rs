@@ -1,0 +1,116 @@
+//! creview: a reliability review of a repository's deployment, as a Customer
+//! Reliability Engineer would do it.
+//!
+//! The pipeline flows one way: [`discover`] the files, [`load`] and parse them
+//! with positions, build the [`model`] (resources, graph, services), run the
+//! [`engine`]'s checks, then [`render`] the report. [`audit`] runs it all.
+
+pub mod budget;
+pub mod discover;
+pub mod engine;
+pub mod finding;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod source;
+pub mod yaml;
+
+use discover::{DiscoverOptions, Input};
+use engine::registry::Registry;
+use engine::run::RunOptions;
+use finding::{Finding, Note, Severity};
+use load::LoadOptions;
+use model::graph::Graph;
+use model::service::Services;
+use model::{Inventory, ModelOptions};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Everything that decides what a scan does.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub inputs: Vec<Input>,
+    pub discover: DiscoverOptions,
+    pub load: LoadOptions,
+    pub model: ModelOptions,
+    pub run: RunOptions,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Input(String),
+}
+
+/// Counts and timings of a scan.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub documents: usize,
+    pub resources: usize,
+    pub checks: usize,
+    #[serde(skip)]
+    pub duration: Duration,
+}
+
+/// The result of a scan, handed to the renderers.
+pub struct Report {
+    /// The folder paths are relative to.
+    pub root: PathBuf,
+    pub inventory: Inventory,
+    pub graph: Graph,
+    pub services: Services,
+    pub findings: Vec<Finding>,
+    pub notes: Vec<Note>,
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Findings at or above a severity (what `--fail-on` gates on).
+    pub fn count_at_least(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= severity)
+            .count()
+    }
+}
+
+/// Runs the whole review.
+pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> {
+    let started = Instant::now();
+    let root = discover::scan_root(&settings.inputs);
+    let found =
+        discover::discover(&settings.inputs, &root, &settings.discover).map_err(Error::Input)?;
+    let loaded = load::load(&found.candidates, &settings.load);
+    let documents = loaded.documents.iter().map(Vec::len).sum();
+    let mut inventory = model::build_inventory(loaded, found.helm_charts, &settings.model);
+    let graph = Graph::build(&inventory);
+    let services = Services::build(&inventory, &graph);
+    let out = engine::run::run(registry, &settings.run, &inventory, &graph, &services);
+
+    let mut notes = found.notes;
+    notes.append(&mut inventory.notes);
+    notes.extend(out.notes);
+    let stats = Stats {
+        files: inventory.files.len(),
+        documents,
+        resources: inventory.resources.len(),
+        checks: registry
+            .checks
+            .iter()
+            .filter(|c| settings.run.enabled(&c.spec.id))
+            .count(),
+        duration: started.elapsed(),
+    };
+    Ok(Report {
+        root,
+        inventory,
+        graph,
+        services,
+        findings: out.findings,
+        notes,
+        stats,
+    })
+}
+
+pub mod cli;

@@ -1,0 +1,147 @@
+//! Reads the discovered files (in parallel) and parses them into documents.
+//! A file that cannot be read or parsed is kept as a problem with its
+//! position; it never stops the other files from being read.
+
+use crate::discover::Candidate;
+use crate::source::{FileId, FileKind, Pos, SourceFile};
+use crate::yaml::{self, Document, Limits, Problem};
+use rayon::prelude::*;
+use std::io::Read;
+
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    pub max_file_size: u64,
+    pub limits: Limits,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_file_size: 16 * 1024 * 1024,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// A problem with an input file, reported as INPUT-001 (fatal) or as a
+/// warning note.
+#[derive(Clone, Debug)]
+pub struct InputProblem {
+    pub file: FileId,
+    pub pos: Pos,
+    pub message: String,
+    pub fatal: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub files: Vec<SourceFile>,
+    /// Parsed documents per file, indexed like `files`.
+    pub documents: Vec<Vec<Document>>,
+    pub problems: Vec<InputProblem>,
+}
+
+/// Reads and parses every candidate. Stdin is read by the caller's thread.
+pub fn load(candidates: &[Candidate], options: &LoadOptions) -> Loaded {
+    let results: Vec<(SourceFile, Vec<Document>, Vec<Problem>)> = candidates
+        .par_iter()
+        .map(|c| load_one(c, options))
+        .collect();
+    let mut out = Loaded::default();
+    for (id, (file, docs, problems)) in results.into_iter().enumerate() {
+        out.problems.extend(problems.into_iter().map(|p| InputProblem {
+            file: id,
+            pos: p.pos,
+            message: p.message,
+            fatal: p.fatal,
+        }));
+        out.files.push(file);
+        out.documents.push(docs);
+    }
+    out
+}
+
+fn load_one(c: &Candidate, options: &LoadOptions) -> (SourceFile, Vec<Document>, Vec<Problem>) {
+    let text = match read_text(c, options.max_file_size) {
+        Ok(t) => t,
+        Err((pos, message)) => {
+            let file = SourceFile::new(c.display.clone(), c.kind, String::new());
+            let problem = Problem {
+                pos,
+                message,
+                fatal: true,
+            };
+            return (file, Vec::new(), vec![problem]);
+        }
+    };
+    let file = SourceFile::new(c.display.clone(), c.kind, text);
+    match c.kind {
+        FileKind::Yaml => {
+            let stream = yaml::parse_stream(&file.text, &options.limits);
+            (file, stream.documents, stream.problems)
+        }
+    }
+}
+
+/// Reads a file as UTF-8 text, refusing what is too large or not text.
+fn read_text(c: &Candidate, max: u64) -> Result<String, (Pos, String)> {
+    let start = |m: String| (Pos::START, m);
+    let mut bytes = Vec::new();
+    match &c.path {
+        None => {
+            std::io::stdin()
+                .lock()
+                .take(max + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| start(format!("cannot read stdin: {e}")))?;
+        }
+        Some(path) => {
+            let meta = std::fs::metadata(path).map_err(|e| start(format!("cannot read: {e}")))?;
+            if !meta.is_file() {
+                return Err(start("not a regular file".into()));
+            }
+            if meta.len() > max {
+                return Err(start(format!(
+                    "file is {} bytes, larger than the limit of {max} bytes (raise it with --max-file-size)",
+                    meta.len()
+                )));
+            }
+            std::fs::File::open(path)
+                .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+                .map_err(|e| start(format!("cannot read: {e}")))?;
+        }
+    }
+    if bytes.len() as u64 > max {
+        return Err(start(format!(
+            "input is larger than the limit of {max} bytes (raise it with --max-file-size)"
+        )));
+    }
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        return Err((
+            pos_of_offset(&bytes, at),
+            "binary file (contains NUL bytes); not YAML".into(),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        (
+            pos_of_offset(e.as_bytes(), at),
+            "not valid UTF-8; YAML must be UTF-8 text".to_string(),
+        )
+    })
+}
+
+/// Line and column of a byte offset, counting characters of the valid prefix.
+fn pos_of_offset(bytes: &[u8], at: usize) -> Pos {
+    let before = &bytes[..at];
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = before.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count() as u32
+        + 1;
+    Pos::new(line, column)
+}

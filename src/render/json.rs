@@ -1,0 +1,99 @@
+//! The JSON report: the stable contract for machines. Field names and meaning
+//! only change with `schema_version`.
+
+use super::summary::{Counts, tally};
+use crate::Report;
+use crate::finding::{Finding, Note};
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Json<'a> {
+    schema_version: u32,
+    tool: Tool,
+    root: String,
+    findings: &'a [Finding],
+    services: Vec<ServiceJson<'a>>,
+    notes: &'a [Note],
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+    checks: usize,
+}
+
+#[derive(Serialize)]
+struct ServiceJson<'a> {
+    name: &'a str,
+    namespace: &'a str,
+    name_source: &'a str,
+    workloads: Vec<String>,
+    findings: Counts,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    findings: usize,
+    by_severity: Counts,
+    files: usize,
+    documents: usize,
+    resources: usize,
+    services: usize,
+    checks: usize,
+}
+
+pub fn render(report: &Report) -> String {
+    let t = tally(report);
+    let services = report
+        .services
+        .list
+        .iter()
+        .map(|s| ServiceJson {
+            name: &s.name,
+            namespace: &s.namespace,
+            name_source: &s.name_source,
+            workloads: s
+                .workloads
+                .iter()
+                .map(|w| {
+                    let r = &report.inventory.resources[report.graph.workloads[*w].resource];
+                    format!("{}/{}", r.kind, r.name)
+                })
+                .collect(),
+            findings: t
+                .by_service
+                .get(&Some(s.name.clone()))
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect();
+    let json = Json {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "creview",
+            version: env!("CARGO_PKG_VERSION"),
+            checks: report.stats.checks,
+        },
+        root: report.root.to_string_lossy().replace('\\', "/"),
+        findings: &report.findings,
+        services,
+        notes: &report.notes,
+        summary: Summary {
+            findings: report.findings.len(),
+            by_severity: t.all,
+            files: report.stats.files,
+            documents: report.stats.documents,
+            resources: report.stats.resources,
+            services: report.services.list.len(),
+            checks: report.stats.checks,
+        },
+    };
+    let mut out =
+        serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    out.push('\n');
+    out
+}
