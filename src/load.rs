@@ -49,12 +49,13 @@ pub fn load(candidates: &[Candidate], options: &LoadOptions) -> Loaded {
         .collect();
     let mut out = Loaded::default();
     for (id, (file, docs, problems)) in results.into_iter().enumerate() {
-        out.problems.extend(problems.into_iter().map(|p| InputProblem {
-            file: id,
-            pos: p.pos,
-            message: p.message,
-            fatal: p.fatal,
-        }));
+        out.problems
+            .extend(problems.into_iter().map(|p| InputProblem {
+                file: id,
+                pos: p.pos,
+                message: p.message,
+                fatal: p.fatal,
+            }));
         out.files.push(file);
         out.documents.push(docs);
     }
