@@ -31,6 +31,16 @@ const CLUSTER_SCOPED: &[&str] = &[
     "GatewayClass",
 ];
 
+/// Whether an apiVersion belongs to Kubernetes itself (core, `apps`,
+/// `*.k8s.io`...), as opposed to a CRD or a tool's configuration format.
+pub fn is_builtin_api(api_version: &str) -> bool {
+    let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+    matches!(
+        group,
+        "" | "apps" | "batch" | "autoscaling" | "policy" | "extensions"
+    ) || (group.ends_with(".k8s.io") && group != "kustomize.config.k8s.io")
+}
+
 pub fn is_cluster_scoped(kind: &str) -> bool {
     CLUSTER_SCOPED.contains(&kind)
 }

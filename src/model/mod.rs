@@ -182,6 +182,12 @@ fn add_object(inv: &mut Inventory, file: FileId, doc: usize, node: Node, options
         return;
     };
     let Some(name) = text(node.path(&["metadata", "name"])) else {
+        // Tool configuration shaped like an object (kustomization.yaml, Sloth
+        // AlertWindows) is not a resource and not worth a note.
+        if !k8s::is_builtin_api(&api_version) {
+            inv.other_documents.push(OtherDocument { file, doc, node });
+            return;
+        }
         let generated = node.path(&["metadata", "generateName"]).is_some();
         if !generated {
             inv.notes.push(Note {
