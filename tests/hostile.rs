@@ -1,0 +1,387 @@
+//! Hostile input: whatever is in a repository must never crash creview or
+//! make it hang. Each case sits beside a good manifest that must still be
+//! checked, and says what the user gets for the bad one.
+
+use assert_cmd::Command;
+use proptest::prelude::*;
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+
+const GOOD: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: good
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: good}
+  template:
+    metadata:
+      labels: {app: good}
+    spec:
+      containers:
+        - name: good
+          image: nginx:1.27.0
+";
+
+struct Outcome {
+    json: Value,
+    code: Option<i32>,
+}
+
+impl Outcome {
+    fn findings(&self, check: &str) -> Vec<&Value> {
+        self.json["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["check"] == check)
+            .collect()
+    }
+
+    fn input_problem(&self, path: &str) -> &Value {
+        self.findings("INPUT-001")
+            .into_iter()
+            .find(|f| f["location"]["path"] == path)
+            .unwrap_or_else(|| panic!("no INPUT-001 for {path}: {}", self.json["findings"]))
+    }
+
+    fn good_still_checked(&self) {
+        assert!(
+            self.findings("SPOF-001")
+                .iter()
+                .any(|f| f["location"]["path"] == "good.yaml" && f["location"]["line"] == 6),
+            "the good manifest beside the bad one was not checked: {}",
+            self.json["findings"]
+        );
+    }
+}
+
+/// Scans a folder holding `good.yaml` and whatever `setup` adds.
+fn scan_with(setup: impl FnOnce(&Path), extra_args: &[&str]) -> Outcome {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("good.yaml"), GOOD).expect("write");
+    setup(dir.path());
+    let out = Command::cargo_bin("creview")
+        .expect("binary")
+        .args(["scan", "--format", "json", "--select", "SPOF-001"])
+        .args(extra_args)
+        .arg(dir.path())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.code().is_some(),
+        "creview was killed (timeout or signal): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    Outcome {
+        json,
+        code: out.status.code(),
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
+    std::fs::write(dir.join(name), bytes).expect("write");
+}
+
+#[test]
+fn billion_laughs() {
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let mut prev = 'a';
+    for c in 'b'..='i' {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        bomb.push_str(&format!("{c}: &{c} [{refs}]\n"));
+        prev = c;
+    }
+    let o = scan_with(|d| write(d, "bomb.yaml", &bomb), &[]);
+    let f = o.input_problem("bomb.yaml");
+    assert!(f["message"].as_str().unwrap().contains("nodes"), "{f}");
+    assert_eq!(o.code, Some(1));
+    o.good_still_checked();
+}
+
+#[test]
+fn nesting_a_hundred_thousand_deep() {
+    let o = scan_with(
+        |d| {
+            write(d, "deep-flow.yaml", "[".repeat(100_000));
+            let block: String = (0..1000)
+                .map(|i| format!("{}k:\n", "  ".repeat(i)))
+                .collect();
+            write(d, "deep-block.yaml", block);
+        },
+        &[],
+    );
+    assert_eq!(o.input_problem("deep-flow.yaml")["location"]["line"], 1);
+    o.input_problem("deep-block.yaml");
+    o.good_still_checked();
+}
+
+#[test]
+fn twenty_megabytes_of_garbage() {
+    let mut garbage = Vec::with_capacity(20 << 20);
+    let mut x: u32 = 0x2545_f491;
+    while garbage.len() < 20 << 20 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        // Printable ASCII garbage, so it is not rejected as binary.
+        garbage.push(b' ' + (x % 95) as u8);
+        if x % 61 == 0 {
+            garbage.push(b'\n');
+        }
+    }
+    // Over the default limit: refused with a clear message.
+    let o = scan_with(|d| write(d, "garbage.yaml", &garbage), &[]);
+    let msg = o.input_problem("garbage.yaml")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("--max-file-size"), "{msg}");
+    o.good_still_checked();
+    // Within a raised limit: parsed (and rejected) without hanging.
+    let o = scan_with(
+        |d| write(d, "garbage.yaml", &garbage),
+        &["--max-file-size", "32MiB"],
+    );
+    o.input_problem("garbage.yaml");
+    o.good_still_checked();
+}
+
+#[test]
+fn binary_and_invalid_utf8() {
+    let o = scan_with(
+        |d| {
+            write(d, "binary.yaml", [0x7f, b'E', b'L', b'F', 0, 0, 1, 2, 3]);
+            write(
+                d,
+                "latin1.yaml",
+                b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+            );
+        },
+        &[],
+    );
+    assert!(
+        o.input_problem("binary.yaml")["message"]
+            .as_str()
+            .unwrap()
+            .contains("binary")
+    );
+    let l = o.input_problem("latin1.yaml");
+    assert!(l["message"].as_str().unwrap().contains("UTF-8"));
+    assert_eq!(l["location"]["line"], 4);
+    assert_eq!(l["location"]["column"], 12);
+    o.good_still_checked();
+}
+
+#[test]
+fn bom_and_crlf_keep_positions() {
+    let o = scan_with(
+        |d| {
+            let crlf = GOOD
+                .replace("name: good", "name: crlf")
+                .replace('\n', "\r\n");
+            write(d, "crlf.yaml", format!("\u{feff}{crlf}"));
+        },
+        &[],
+    );
+    let f = o
+        .findings("SPOF-001")
+        .into_iter()
+        .find(|f| f["location"]["path"] == "crlf.yaml")
+        .expect("the CRLF file is checked");
+    assert_eq!(f["location"]["line"], 6);
+    assert_eq!(f["location"]["column"], 3);
+    o.good_still_checked();
+}
+
+#[test]
+fn tabs_duplicates_scalars_lists_and_empties() {
+    let o = scan_with(
+        |d| {
+            write(
+                d,
+                "tabs.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: tabbed\n",
+            );
+            write(
+                d,
+                "dupes.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n",
+            );
+            write(d, "scalar.yaml", "just a string\n");
+            write(d, "list.yaml", "- a\n- b\n");
+            write(d, "empty.yaml", "");
+            write(d, "empty-docs.yaml", "---\n---\n...\n---\n");
+            write(d, "comments.yaml", "# nothing but a comment\n");
+        },
+        &[],
+    );
+    assert_eq!(o.input_problem("tabs.yaml")["location"]["line"], 4);
+    let dup = o.input_problem("dupes.yaml");
+    assert_eq!(dup["severity"], "medium");
+    assert_eq!(dup["location"]["line"], 5);
+    let paths: Vec<&str> = o.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    for quiet in [
+        "scalar.yaml",
+        "list.yaml",
+        "empty.yaml",
+        "empty-docs.yaml",
+        "comments.yaml",
+    ] {
+        assert!(
+            !paths.contains(&quiet),
+            "{quiet} should produce nothing: {paths:?}"
+        );
+    }
+    o.good_still_checked();
+}
+
+#[test]
+fn a_directory_named_like_a_file_and_a_fifo() {
+    let o = scan_with(
+        |d| {
+            std::fs::create_dir(d.join("x.yaml")).unwrap();
+            write(
+                &d.join("x.yaml"),
+                "inner.yaml",
+                GOOD.replace("name: good", "name: inner"),
+            );
+            #[cfg(unix)]
+            {
+                let _ = std::process::Command::new("mkfifo")
+                    .arg(d.join("pipe.yaml"))
+                    .status();
+            }
+        },
+        &[],
+    );
+    assert!(
+        o.findings("SPOF-001")
+            .iter()
+            .any(|f| f["location"]["path"] == "x.yaml/inner.yaml"),
+        "{}",
+        o.json["findings"]
+    );
+    o.good_still_checked();
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let o = scan_with(
+        |d| {
+            write(d, "locked.yaml", GOOD);
+            std::fs::set_permissions(
+                d.join("locked.yaml"),
+                std::fs::Permissions::from_mode(0o000),
+            )
+            .unwrap();
+        },
+        &[],
+    );
+    // As root the file stays readable; otherwise it must be reported.
+    let readable_anyway = o
+        .findings("SPOF-001")
+        .iter()
+        .any(|f| f["location"]["path"] == "locked.yaml");
+    if !readable_anyway {
+        let f = o.input_problem("locked.yaml");
+        assert!(f["message"].as_str().unwrap().contains("cannot read"));
+    }
+    o.good_still_checked();
+}
+
+#[test]
+fn a_hundred_thousand_documents() {
+    let mut stream = String::with_capacity(8 << 20);
+    for i in 0..100_000 {
+        stream.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: v\n"
+        ));
+    }
+    stream.push_str("---\n");
+    stream.push_str(GOOD.replace("name: good", "name: last").as_str());
+    let o = scan_with(|d| write(d, "stream.yaml", &stream), &[]);
+    assert_eq!(o.json["summary"]["documents"].as_u64().unwrap(), 100_002);
+    assert!(
+        o.findings("SPOF-001")
+            .iter()
+            .any(|f| f["location"]["path"] == "stream.yaml" && f["location"]["line"] == 700_007)
+    );
+    o.good_still_checked();
+}
+
+fn pipeline(text: &str) {
+    let loaded = creview::load::Loaded {
+        files: vec![creview::source::SourceFile::new(
+            "fuzz.yaml".into(),
+            creview::source::FileKind::Yaml,
+            text.to_string(),
+        )],
+        documents: vec![creview::yaml::parse_stream(text, &Default::default()).documents],
+        problems: Vec::new(),
+    };
+    let inv = creview::model::build_inventory(loaded, Vec::new(), &Default::default());
+    let graph = creview::model::graph::Graph::build(&inv);
+    let services = creview::model::service::Services::build(&inv, &graph);
+    let reg = creview::engine::registry::Registry::builtin().expect("catalog");
+    let _ = creview::engine::run::run(&reg, &Default::default(), &inv, &graph, &services);
+}
+
+/// YAML-shaped text from Kubernetes-ish fragments.
+fn yamlish() -> impl Strategy<Value = String> {
+    let fragment = prop_oneof![
+        Just("apiVersion: apps/v1\n".to_string()),
+        Just("kind: Deployment\n".to_string()),
+        Just("kind: Service\n".to_string()),
+        Just("kind: PodDisruptionBudget\n".to_string()),
+        Just("kind: HorizontalPodAutoscaler\n".to_string()),
+        Just("metadata:\n  name: x\n".to_string()),
+        Just("spec:\n".to_string()),
+        Just("  replicas: 0\n".to_string()),
+        Just("  selector: {app: x}\n".to_string()),
+        Just("  template:\n    metadata:\n      labels: {app: x}\n".to_string()),
+        Just("    spec:\n      containers:\n      - name: c\n        image: i\n".to_string()),
+        Just("  minAvailable: '100%'\n".to_string()),
+        Just("  scaleTargetRef: {kind: Deployment, name: x}\n".to_string()),
+        Just("---\n".to_string()),
+        Just("- [a, {b: *c}]\n".to_string()),
+        Just("&a x: *a\n".to_string()),
+        Just("<<: [*a]\n".to_string()),
+        Just("\t\n".to_string()),
+        "[ -~]{0,20}\n",
+    ];
+    prop::collection::vec(fragment, 0..30).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic_the_loader(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = creview::yaml::parse_stream(&text, &Default::default());
+    }
+
+    #[test]
+    fn yaml_shaped_text_never_panics_the_pipeline(text in yamlish()) {
+        pipeline(&text);
+    }
+}
