@@ -6,6 +6,7 @@
 //! [`engine`]'s checks, then [`render`] the report. [`audit`] runs it all.
 
 pub mod budget;
+pub mod config;
 pub mod discover;
 pub mod engine;
 pub mod finding;
