@@ -76,18 +76,59 @@ impl Report {
     }
 }
 
+/// Stage timings, printed to stderr when `CREVIEW_TIMINGS` is set (for
+/// profiling; the benchmark measures whole runs).
+struct Timings {
+    enabled: bool,
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    fn new() -> Timings {
+        Timings {
+            enabled: std::env::var_os("CREVIEW_TIMINGS").is_some(),
+            last: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
+
+    fn report(&self) {
+        if self.enabled {
+            let text: Vec<String> = self
+                .laps
+                .iter()
+                .map(|(s, d)| format!("{s} {:.1}ms", d.as_secs_f64() * 1000.0))
+                .collect();
+            eprintln!("timings: {}", text.join(", "));
+        }
+    }
+}
+
 /// Runs the whole review.
 pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> {
     let started = Instant::now();
+    let mut timings = Timings::new();
     let root = discover::scan_root(&settings.inputs);
     let found =
         discover::discover(&settings.inputs, &root, &settings.discover).map_err(Error::Input)?;
+    timings.lap("discover");
     let loaded = load::load(&found.candidates, &settings.load);
+    timings.lap("load");
     let documents = loaded.documents.iter().map(Vec::len).sum();
     let mut inventory = model::build_inventory(loaded, found.helm_charts, &settings.model);
     let graph = Graph::build(&inventory);
     let services = Services::build(&inventory, &graph);
+    timings.lap("model");
     let out = engine::run::run(registry, &settings.run, &inventory, &graph, &services);
+    timings.lap("checks");
+    timings.report();
 
     let mut notes = found.notes;
     notes.append(&mut inventory.notes);

@@ -3,6 +3,7 @@
 
 use crate::yaml::{Node, Value as Y};
 pub use cel::Program;
+use cel::common::types::{CelBool, CelString};
 use cel::objects::{Key, Map};
 use cel::{Context, Env, Value};
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ pub const VARIABLES: &[&str] = &[
     "workload",
     "container",
     "service",
-    "namespace",
+    "ns",
     "target",
     "selected",
     "params",
@@ -25,7 +26,57 @@ pub const VARIABLES: &[&str] = &[
 /// The shared CEL environment (standard library), built once.
 pub fn env() -> Arc<Env> {
     static ENV: OnceLock<Arc<Env>> = OnceLock::new();
-    Arc::clone(ENV.get_or_init(|| Arc::new(Env::stdlib())))
+    Arc::clone(ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        // The crate's own `matches` compiles the pattern on every call, which
+        // dominated a scan; this one keeps compiled patterns.
+        cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches")
+            .expect("matches is registered once");
+        cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>)
+            .expect("string.matches is registered once");
+        Arc::new(env)
+    }))
+}
+
+/// `string.matches(pattern)` with compiled patterns kept per thread.
+fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, cel::ExecutionError> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<HashMap<String, Result<regex::Regex, String>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 1024 {
+            cache.clear();
+        }
+        let compiled = cache
+            .entry(pattern.inner().to_string())
+            .or_insert_with(|| regex::Regex::new(pattern.inner()).map_err(|e| e.to_string()));
+        match compiled {
+            Ok(re) => Ok(CelBool::from(re.is_match(text.inner()))),
+            Err(e) => Err(cel::ExecutionError::FunctionError {
+                function: "matches".to_string(),
+                message: format!("'{}' is not a valid regex: {e}", pattern.inner()),
+            }),
+        }
+    })
+}
+
+/// Variables bound by macros (`list.exists(x, ...)`, `map(x, ...)`,
+/// `cel.bind(x, ...)`): the crate reports them among the references.
+fn bound_variables(source: &str) -> Vec<String> {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?:\.(?:all|exists|exists_one|existsOne|map|filter|transformList|transformMap)|\bcel\.bind)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,(?:\s*([A-Za-z_][A-Za-z0-9_]*)\s*,)?",
+        )
+        .expect("a valid regex")
+    });
+    re.captures_iter(source)
+        .flat_map(|c| [c.get(1), c.get(2)])
+        .flatten()
+        .map(|m| m.as_str().to_string())
+        .collect()
 }
 
 /// Compiles an expression and checks that it only uses known variables.
@@ -35,10 +86,11 @@ pub fn compile(source: &str) -> Result<Program, String> {
         text.lines().next().unwrap_or("syntax error").to_string()
     })?;
     let refs = program.references();
+    let bound = bound_variables(source);
     let mut unknown: Vec<&str> = refs
         .variables()
         .into_iter()
-        .filter(|v| !VARIABLES.contains(v))
+        .filter(|v| !VARIABLES.contains(v) && !bound.iter().any(|b| b == v))
         .collect();
     unknown.sort();
     if !unknown.is_empty() {
@@ -164,6 +216,29 @@ mod tests {
         let e = compile("objet.spec > 1").unwrap_err();
         assert!(e.contains("objet"), "{e}");
         assert!(compile("object.spec >").is_err());
+    }
+
+    #[test]
+    fn matches_works_and_reports_bad_patterns() {
+        let ctx = new_context();
+        let p = compile("'v1.2'.matches('^v[0-9]') && !matches('latest', '^[0-9]+$')").unwrap();
+        assert_eq!(eval_bool(&p, &ctx), Ok(true));
+        let bad = compile("'x'.matches('(')").unwrap();
+        assert!(
+            eval_bool(&bad, &ctx)
+                .unwrap_err()
+                .contains("not a valid regex")
+        );
+    }
+
+    #[test]
+    fn macro_variables_are_not_unknown() {
+        assert!(compile("object.spec.containers.all(c, has(c.image))").is_ok());
+        assert!(
+            compile("selected.exists(w, w.serving) && [1, 2].map(i, i * 2).size() == 2").is_ok()
+        );
+        assert!(compile("object.spec.containers.all(c, has(d.image))").is_err());
+        assert!(compile("ns.name == 'default'").is_ok());
     }
 
     #[test]

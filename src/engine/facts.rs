@@ -10,7 +10,7 @@
 //! - `container` (with `each: containers`): name, init, sidecar, serves,
 //!   image, imageTag, imageDigest, imageRegistry, imageRepository,
 //!   liveness/readiness/startup ({handler, toleranceSeconds} or null), jvm.
-//! - `namespace`: name, limitDefaults {requestCpu, requestMemory, limitMemory}.
+//! - `ns`: name, limitDefaults {requestCpu, requestMemory, limitMemory}.
 //! - `service`: name, namespace (or null).
 //! - `target` (autoscalers): the target workload's facts, or null.
 //! - `selected` (Services, PDBs): list of the selected workloads' facts.
@@ -28,7 +28,7 @@ pub fn workload(inv: &Inventory, graph: &Graph, w: &Workload) -> Value {
     let names = |ids: &[usize]| string_list(ids.iter().map(|i| inv.resources[*i].name.as_str()));
     let pod_spec = r.node.pointer(&w.pod_spec_pointer());
     let spread = pod_spec
-        .map(|s| k8s::spread(s, &w.labels))
+        .map(|s| k8s::spread(s, &w.labels, &r.namespace))
         .unwrap_or_default();
     let autoscaler_min = w
         .autoscalers

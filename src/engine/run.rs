@@ -166,6 +166,7 @@ struct Shared<'a> {
     services: &'a Services,
     params: Vec<Value>,
     workload_facts: Vec<Value>,
+    namespaces: HashMap<String, Value>,
     resources: OnceLock<Value>,
 }
 
@@ -189,14 +190,25 @@ impl<'a> Shared<'a> {
                 ))
             })
             .collect();
+        let mut namespaces = HashMap::new();
+        for r in &inv.resources {
+            if !namespaces.contains_key(&r.namespace) {
+                namespaces.insert(r.namespace.clone(), facts::namespace(graph, &r.namespace));
+            }
+        }
         Shared {
             inv,
             graph,
             services,
             params,
             workload_facts,
+            namespaces,
             resources: OnceLock::new(),
         }
+    }
+
+    fn namespace(&self, name: &str) -> Value {
+        self.namespaces.get(name).cloned().unwrap_or(Value::Null)
     }
 
     fn resources(&self) -> Value {
@@ -233,7 +245,7 @@ fn run_resource(
             .map(|w| sh.workload_facts[w].clone())
             .unwrap_or(Value::Null),
     );
-    ctx.add_variable_from_value("namespace", facts::namespace(sh.graph, &r.namespace));
+    ctx.add_variable_from_value("ns", sh.namespace(&r.namespace));
     ctx.add_variable_from_value(
         "service",
         facts::service(sh.services, sh.services.of_resource(sh.graph, rid)),
@@ -257,6 +269,7 @@ fn run_resource(
     ctx.add_variable_from_value("selected", Value::List(Arc::new(selected)));
     ctx.add_variable_from_value("self", object);
 
+    let mut containers: Option<Vec<ContainerValue>> = None;
     for &i in idx {
         let check = checks[i];
         let Logic::Cel(logic) = &check.logic else {
@@ -278,21 +291,19 @@ fn run_resource(
         match &logic.each {
             None => eval.element(&cctx, String::new()),
             Some(Each::Containers) | Some(Each::InitContainers) => {
-                let Some(w) = workload_id.map(|w| &sh.graph.workloads[w]) else {
-                    continue;
-                };
                 let want_init = logic.each == Some(Each::InitContainers);
-                for (c, serves) in w.containers.iter().zip(&w.serves) {
-                    if c.init != want_init {
+                // Container values are built once per resource and shared by
+                // every container check.
+                let containers =
+                    containers.get_or_insert_with(|| container_values(sh, r, workload_id));
+                for (init, pointer, value, facts) in containers.iter() {
+                    if *init != want_init {
                         continue;
                     }
-                    let Some(node) = r.node.pointer(&c.pointer) else {
-                        continue;
-                    };
                     let mut ectx = cctx.new_inner_scope();
-                    ectx.add_variable_from_value("self", celx::from_node(node));
-                    ectx.add_variable_from_value("container", facts::container(node, c, *serves));
-                    eval.element(&ectx, c.pointer.clone());
+                    ectx.add_variable_from_value("self", value.clone());
+                    ectx.add_variable_from_value("container", facts.clone());
+                    eval.element(&ectx, pointer.clone());
                 }
             }
             Some(Each::JsonPath(path)) => {
@@ -310,6 +321,28 @@ fn run_resource(
         }
     }
     (hits, errors)
+}
+
+/// A container as CEL sees it: (init, pointer, `self`, `container` facts).
+type ContainerValue = (bool, String, Value, Value);
+
+fn container_values(sh: &Shared<'_>, r: &Resource, workload: Option<usize>) -> Vec<ContainerValue> {
+    let Some(w) = workload.map(|w| &sh.graph.workloads[w]) else {
+        return Vec::new();
+    };
+    w.containers
+        .iter()
+        .zip(&w.serves)
+        .filter_map(|(c, serves)| {
+            let node = r.node.pointer(&c.pointer)?;
+            Some((
+                c.init,
+                c.pointer.clone(),
+                celx::from_node(node),
+                facts::container(node, c, *serves),
+            ))
+        })
+        .collect()
 }
 
 struct Evaluation<'e> {

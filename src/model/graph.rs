@@ -88,7 +88,9 @@ pub struct Graph {
     pub ingress_backends: HashMap<ResourceId, Vec<Backend>>,
     pub limit_defaults: HashMap<String, LimitDefaults>,
     by_kind: HashMap<String, Vec<ResourceId>>,
-    by_name: HashMap<(String, String, String), ResourceId>,
+    by_name: HashMap<(String, String, String), Vec<ResourceId>>,
+    /// Folder components of each resource's file, for proximity.
+    dirs: Vec<std::sync::Arc<Vec<String>>>,
     label_index: HashMap<(String, String, String), Vec<WorkloadId>>,
     workloads_in: HashMap<String, Vec<WorkloadId>>,
 }
@@ -96,10 +98,22 @@ pub struct Graph {
 impl Graph {
     pub fn build(inv: &Inventory) -> Graph {
         let mut g = Graph::default();
+        let file_dirs: Vec<std::sync::Arc<Vec<String>>> = inv
+            .files
+            .iter()
+            .map(|f| {
+                let mut parts: Vec<String> = f.display.split('/').map(str::to_string).collect();
+                parts.pop();
+                std::sync::Arc::new(parts)
+            })
+            .collect();
         for (id, r) in inv.resources.iter().enumerate() {
+            g.dirs.push(std::sync::Arc::clone(&file_dirs[r.file]));
             g.by_kind.entry(r.kind.clone()).or_default().push(id);
             g.by_name
-                .insert((r.namespace.clone(), r.kind.clone(), r.name.clone()), id);
+                .entry((r.namespace.clone(), r.kind.clone(), r.name.clone()))
+                .or_default()
+                .push(id);
             if let Some(kind) = WorkloadKind::of(&r.api_version, &r.kind) {
                 let wid = g.workloads.len();
                 g.workloads.push(new_workload(id, r, kind));
@@ -132,10 +146,50 @@ impl Graph {
             .unwrap_or_default()
     }
 
-    pub fn find(&self, namespace: &str, kind: &str, name: &str) -> Option<ResourceId> {
-        self.by_name
-            .get(&(namespace.to_string(), kind.to_string(), name.to_string()))
-            .copied()
+    /// The object of a kind and name in a namespace. When several files
+    /// define it (one per environment overlay, or unrelated projects in one
+    /// scan), the one closest to `from` in the folder tree wins.
+    pub fn find(
+        &self,
+        namespace: &str,
+        kind: &str,
+        name: &str,
+        from: ResourceId,
+    ) -> Option<ResourceId> {
+        let list =
+            self.by_name
+                .get(&(namespace.to_string(), kind.to_string(), name.to_string()))?;
+        self.closest(from, list.iter().copied()).into_iter().next()
+    }
+
+    /// Number of leading folders two resources' files share.
+    fn closeness(&self, a: ResourceId, b: ResourceId) -> usize {
+        self.dirs[a]
+            .iter()
+            .zip(self.dirs[b].iter())
+            .take_while(|(x, y)| x == y)
+            .count()
+    }
+
+    /// The candidates closest to `from` in the folder tree. Files in the same
+    /// folder are equally close: a folder is one deployment unit.
+    pub fn closest(
+        &self,
+        from: ResourceId,
+        candidates: impl Iterator<Item = ResourceId>,
+    ) -> Vec<ResourceId> {
+        let mut best = Vec::new();
+        let mut best_score = 0;
+        for c in candidates {
+            let score = self.closeness(from, c);
+            if best.is_empty() || score > best_score {
+                best = vec![c];
+                best_score = score;
+            } else if score == best_score {
+                best.push(c);
+            }
+        }
+        best
     }
 
     pub fn workloads_in(&self, namespace: &str) -> &[WorkloadId] {
@@ -149,8 +203,14 @@ impl Graph {
         self.workload_of.get(&resource).map(|w| &self.workloads[*w])
     }
 
-    /// Workloads in a namespace whose pod template labels match a selector.
-    pub fn select(&self, namespace: &str, selector: &LabelSelector) -> Vec<WorkloadId> {
+    /// Workloads in a namespace whose pod template labels match a selector,
+    /// keeping the ones closest to `from` (see [`Graph::closest`]).
+    pub fn select(
+        &self,
+        namespace: &str,
+        selector: &LabelSelector,
+        from: ResourceId,
+    ) -> Vec<WorkloadId> {
         let candidates: &[WorkloadId] = match selector.first_equality() {
             Some((k, v)) => self
                 .label_index
@@ -159,10 +219,15 @@ impl Graph {
                 .unwrap_or_default(),
             None => self.workloads_in(namespace),
         };
-        candidates
+        let matching: Vec<WorkloadId> = candidates
             .iter()
             .copied()
             .filter(|w| selector.matches(|k| self.workloads[*w].label(k)))
+            .collect();
+        let near = self.closest(from, matching.iter().map(|w| self.workloads[*w].resource));
+        matching
+            .into_iter()
+            .filter(|w| near.contains(&self.workloads[*w].resource))
             .collect()
     }
 
@@ -190,7 +255,7 @@ impl Graph {
             if selector.is_empty() {
                 continue;
             }
-            let targets = self.select(&svc.namespace, &selector);
+            let targets = self.select(&svc.namespace, &selector, sid);
             let target_ports = service_target_ports(svc);
             for &w in &targets {
                 self.workloads[w].services.push(sid);
@@ -229,7 +294,11 @@ impl Graph {
         for &pid in self.of_kind("PodDisruptionBudget").to_vec().iter() {
             let pdb = &inv.resources[pid];
             let targets = match pdb.node.path(&["spec", "selector"]) {
-                Some(sel) => self.select(&pdb.namespace, &LabelSelector::from_label_selector(sel)),
+                Some(sel) => self.select(
+                    &pdb.namespace,
+                    &LabelSelector::from_label_selector(sel),
+                    pid,
+                ),
                 None => Vec::new(),
             };
             for &w in &targets {
@@ -251,7 +320,7 @@ impl Graph {
             let target = a.node.path(&["spec", "scaleTargetRef"]).and_then(|t| {
                 let kind = t.get("kind").and_then(Node::as_str).unwrap_or("Deployment");
                 let name = t.get("name").and_then(Node::scalar_text)?;
-                let rid = self.find(&a.namespace, kind, &name)?;
+                let rid = self.find(&a.namespace, kind, &name, aid)?;
                 self.workload_of.get(&rid).copied()
             });
             if let Some(w) = target {
@@ -271,7 +340,7 @@ impl Graph {
                     .or_else(|| node.get("serviceName"))
                     .and_then(Node::scalar_text);
                 if let Some(name) = name {
-                    let resolved = self.find(&ing.namespace, "Service", &name);
+                    let resolved = self.find(&ing.namespace, "Service", &name, iid);
                     backends.push(Backend {
                         service: name,
                         pointer,

@@ -278,11 +278,10 @@ pub fn probe_handler(probe: &Node) -> Option<String> {
         return Some(format!("tcp port {}", port(t)));
     }
     if let Some(g) = probe.get("grpc") {
-        let svc = g
-            .get("service")
-            .and_then(Node::scalar_text)
-            .unwrap_or_default();
-        return Some(format!("grpc {svc} port {}", port(g)));
+        return Some(match g.get("service").and_then(Node::scalar_text) {
+            Some(svc) if !svc.is_empty() => format!("grpc service {svc} port {}", port(g)),
+            _ => format!("grpc port {}", port(g)),
+        });
     }
     if let Some(e) = probe.get("exec") {
         let cmd: Vec<String> = e
@@ -342,8 +341,17 @@ const ZONE_KEYS: &[&str] = &[
 ];
 
 /// Reads affinity and topology spread constraints of a pod spec.
-pub fn spread(pod_spec: &Node, labels: &[(String, String)]) -> Spread {
+pub fn spread(pod_spec: &Node, labels: &[(String, String)], namespace: &str) -> Spread {
     use super::selector::LabelSelector;
+    // An anti-affinity term limited to other namespaces does not see the
+    // workload's own pods.
+    let own_namespace = |term: &Node| -> bool {
+        let Some(list) = term.get("namespaces").filter(|l| !l.items().is_empty()) else {
+            return true;
+        };
+        term.get("namespaceSelector").is_some()
+            || list.items().iter().any(|n| n.as_str() == Some(namespace))
+    };
     let own = |sel: Option<&Node>, match_label_keys: bool| -> bool {
         if match_label_keys {
             return true;
@@ -387,7 +395,7 @@ pub fn spread(pod_spec: &Node, labels: &[(String, String)]) -> Spread {
             .is_some_and(|m| !m.items().is_empty());
         consider(
             key,
-            own(term.get("labelSelector"), mlk),
+            own(term.get("labelSelector"), mlk) && own_namespace(term),
             true,
             format!("podAntiAffinity required term {i} ({key}) selects other pods"),
         );
@@ -411,7 +419,7 @@ pub fn spread(pod_spec: &Node, labels: &[(String, String)]) -> Spread {
             .is_some_and(|m| !m.items().is_empty());
         consider(
             key,
-            own(term.get("labelSelector"), mlk),
+            own(term.get("labelSelector"), mlk) && own_namespace(term),
             false,
             format!("podAntiAffinity preferred term {i} ({key}) selects other pods"),
         );

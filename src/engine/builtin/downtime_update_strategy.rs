@@ -20,7 +20,8 @@ impl super::BuiltinCheck for Check {
                 continue;
             }
             let r = &ctx.inv.resources[w.resource];
-            let Some(replicas) = g.effective_min_replicas(ctx.inv, w) else {
+            // Scaled to zero (KEDA floor 0, replicas: 0): nothing to keep up.
+            let Some(replicas) = g.effective_min_replicas(ctx.inv, w).filter(|n| *n > 0) else {
                 continue;
             };
             match w.kind {
@@ -35,8 +36,9 @@ impl super::BuiltinCheck for Check {
                             w.resource,
                             "/spec/strategy/type",
                             format!(
-                                "Deployment `{}` uses the Recreate strategy: every deploy stops all {replicas} replica(s) before starting new ones, a planned outage each time",
-                                r.name
+                                "Deployment `{}` uses the Recreate strategy: every deploy stops all {} before starting new ones, a planned outage each time",
+                                r.name,
+                                plural(replicas, "replica")
                             ),
                         ));
                         continue;
@@ -52,8 +54,10 @@ impl super::BuiltinCheck for Check {
                             w.resource,
                             "/spec/strategy/rollingUpdate/maxUnavailable",
                             format!(
-                                "Deployment `{}` allows {max_unavailable} unavailable pod(s) during a rollout with {replicas} replica(s): all of them can be down at once",
-                                r.name
+                                "Deployment `{}` allows {} during a rollout with {}: all of them can be down at once",
+                                r.name,
+                                plural(max_unavailable, "unavailable pod"),
+                                plural(replicas, "replica")
                             ),
                         ));
                     }
@@ -86,5 +90,13 @@ impl super::BuiltinCheck for Check {
                 _ => {}
             }
         }
+    }
+}
+
+fn plural(n: i64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }

@@ -89,6 +89,11 @@ impl super::BuiltinCheck for Check {
                 .get(&r.namespace)
                 .copied()
                 .unwrap_or_default();
+            let metrics_count = hpa
+                .node
+                .path(&["spec", "metrics"])
+                .map(|m| m.items().len())
+                .unwrap_or(1);
             for metric in utilization_metrics(&hpa.node) {
                 let by_namespace = match metric.resource.as_str() {
                     "cpu" => defaults.request_cpu,
@@ -104,21 +109,28 @@ impl super::BuiltinCheck for Check {
                     .filter(|c| !c.init || c.sidecar)
                     .filter(|c| metric.container.as_ref().is_none_or(|n| *n == c.name))
                     .filter(|c| {
-                        r.node
-                            .pointer(&c.pointer)
-                            .and_then(|n| n.path(&["resources", "requests", &metric.resource]))
-                            .is_none()
+                        // A limit without a request becomes the request.
+                        let res = r.node.pointer(&c.pointer).and_then(|n| n.get("resources"));
+                        ["requests", "limits"]
+                            .iter()
+                            .all(|k| res.and_then(|x| x.path(&[k, &metric.resource])).is_none())
                     })
                     .collect();
                 if lacking.is_empty() {
                     continue;
                 }
                 let names: Vec<&str> = lacking.iter().map(|c| c.name.as_str()).collect();
+                let consequence = if metrics_count > 1 {
+                    "that metric is undefined, so the autoscaler scales only on its other metrics"
+                        .to_string()
+                } else {
+                    "utilization is undefined and the workload never scales".to_string()
+                };
                 hits.push(Hit::resource(
                     aid,
                     &metric.pointer,
                     format!(
-                        "HorizontalPodAutoscaler `{}` scales {} `{}` on {} utilization, but container(s) {} declare no {} request: utilization is undefined and the workload never scales",
+                        "HorizontalPodAutoscaler `{}` scales {} `{}` on {} utilization, but container(s) {} declare no {} request: {consequence}",
                         hpa.name,
                         r.kind,
                         r.name,

@@ -1,7 +1,7 @@
 //! DISRUPT-002: a PodDisruptionBudget that allows no voluntary eviction of the
-//! pods it selects, so node drains and cluster upgrades hang. Percentages are
-//! resolved against the workload's replica floor, rounding up as the
-//! disruption controller does.
+//! pods it selects, so node drains and cluster upgrades hang. The disruption
+//! controller counts every pod a budget selects together; percentages are
+//! resolved against that total, rounding up as the controller does.
 
 use crate::engine::{Ctx, Hit};
 use crate::model::k8s::int_or_percent;
@@ -48,39 +48,51 @@ impl super::BuiltinCheck for Check {
                 ));
                 continue;
             }
+            // (A positive maxUnavailable percentage always rounds up to at
+            // least one pod, so only minAvailable can block from here on.)
+            let Some(m) = min_available.filter(|m| !m.is_null()) else {
+                continue;
+            };
             let Some(targets) = g.pdb_targets.get(&pid) else {
                 continue;
             };
+            let mut floor = 0;
+            let mut parts = Vec::new();
+            let mut autoscaled = false;
             for &w in targets {
                 let wl = &g.workloads[w];
-                let Some(floor) = g.effective_min_replicas(ctx.inv, wl) else {
+                let Some(n) = g.effective_min_replicas(ctx.inv, wl) else {
                     continue;
                 };
                 let r = &ctx.inv.resources[wl.resource];
-                let floor_text = if wl.autoscaled() {
-                    format!("its autoscaler can scale it down to {floor}")
-                } else {
-                    format!("it runs {floor} replica(s)")
-                };
-                // (A positive maxUnavailable percentage always rounds up to at
-                // least one pod, so only minAvailable can block here.)
-                if let Some(m) = min_available.filter(|m| !m.is_null())
-                    && let Some(min) = int_or_percent(m, floor, true)
-                    && floor - min <= 0
-                {
-                    hits.push(Hit::resource(
-                        pid,
-                        "/spec/minAvailable",
-                        format!(
-                            "PodDisruptionBudget `{}` requires minAvailable {} of {} `{}`, and {floor_text}: no pod can be evicted, so node drains and upgrades hang",
-                            pdb.name,
-                            m.scalar_text().unwrap_or_default(),
-                            r.kind,
-                            r.name
-                        ),
-                    ));
-                }
+                floor += n;
+                autoscaled |= wl.autoscaled();
+                parts.push(format!("{} `{}` ({n})", r.kind, r.name));
             }
+            if parts.is_empty() {
+                continue;
+            }
+            let Some(min) = int_or_percent(m, floor, true) else {
+                continue;
+            };
+            if floor > min {
+                continue;
+            }
+            let floor_text = if autoscaled {
+                format!("their autoscaled floor is {floor} pod(s)")
+            } else {
+                format!("they run {floor} pod(s)")
+            };
+            hits.push(Hit::resource(
+                pid,
+                "/spec/minAvailable",
+                format!(
+                    "PodDisruptionBudget `{}` requires minAvailable {} of {}, and {floor_text}: no pod can be evicted, so node drains and upgrades hang",
+                    pdb.name,
+                    m.scalar_text().unwrap_or_default(),
+                    parts.join(", ")
+                ),
+            ));
         }
     }
 }

@@ -1,10 +1,13 @@
 //! CONFIG-001: traffic sent to nothing. A Service whose selector matches no
-//! pod template, a named targetPort no selected container declares, an
-//! Ingress backend naming a Service that does not exist. Each is a
+//! pod template, a target port no selected container declares, an Ingress
+//! backend naming a Service (or a Service port) that does not exist, a
+//! workload whose selector does not match its own template. Each is a
 //! deterministic outage of that route as soon as it ships.
 
 use crate::engine::{Ctx, Hit};
 use crate::finding::Severity;
+use crate::model::ResourceId;
+use crate::model::selector::LabelSelector;
 use crate::yaml::Node;
 
 pub struct Check;
@@ -21,23 +24,24 @@ const OPERATOR_KEYS: &[&str] = &[
     "batch.kubernetes.io/",
     "elasticsearch.k8s.elastic.co/",
     "rabbitmq.com/",
+    "postgres-operator.crunchydata.com/",
 ];
 
-/// Custom resources whose operator creates pods (Prometheus, Kafka, ...).
-const OPERATOR_KINDS: &[&str] = &[
-    "Prometheus",
-    "Alertmanager",
-    "ThanosRuler",
-    "Kafka",
-    "KafkaNodePool",
-    "Cluster",
-    "postgresql",
-    "PostgresCluster",
-    "Elasticsearch",
-    "Kibana",
-    "RabbitmqCluster",
-    "MongoDBCommunity",
-    "RedisFailover",
+/// Custom resources (API group, kind) whose operator creates pods.
+const OPERATOR_KINDS: &[(&str, &str)] = &[
+    ("monitoring.coreos.com", "Prometheus"),
+    ("monitoring.coreos.com", "Alertmanager"),
+    ("monitoring.coreos.com", "ThanosRuler"),
+    ("kafka.strimzi.io", "Kafka"),
+    ("kafka.strimzi.io", "KafkaNodePool"),
+    ("postgresql.cnpg.io", "Cluster"),
+    ("acid.zalan.do", "postgresql"),
+    ("postgres-operator.crunchydata.com", "PostgresCluster"),
+    ("elasticsearch.k8s.elastic.co", "Elasticsearch"),
+    ("kibana.k8s.elastic.co", "Kibana"),
+    ("rabbitmq.com", "RabbitmqCluster"),
+    ("mongodbcommunity.mongodb.com", "MongoDBCommunity"),
+    ("databases.spotahome.com", "RedisFailover"),
 ];
 
 impl super::BuiltinCheck for Check {
@@ -46,105 +50,145 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        self.services(ctx, hits);
-        self.ingresses(ctx, hits);
+        services(ctx, hits);
+        ingresses(ctx, hits);
+        own_selectors(ctx, hits);
     }
 }
 
-impl Check {
-    fn services(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let g = ctx.graph;
-        for &sid in g.of_kind("Service") {
-            let svc = &ctx.inv.resources[sid];
-            let Some(targets) = g.service_targets.get(&sid) else {
-                continue;
-            };
-            if svc.node.path(&["spec", "type"]).and_then(Node::as_str) == Some("ExternalName") {
-                continue;
-            }
-            let selector: Vec<String> =
-                crate::model::string_map(svc.node.path(&["spec", "selector"]))
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-            if targets.is_empty() {
-                let hit = Hit::resource(
-                    sid,
-                    "/spec/selector",
-                    format!(
-                        "Service `{}` selects {} but no pod template in namespace `{}` carries those labels: it has no endpoints",
-                        svc.name,
-                        selector.join(","),
-                        svc.namespace
-                    ),
-                );
-                let operator = selector
-                    .iter()
-                    .any(|s| OPERATOR_KEYS.iter().any(|k| s.contains(k)))
-                    || OPERATOR_KINDS.iter().any(|k| {
-                        g.of_kind(k)
-                            .iter()
-                            .any(|o| ctx.inv.resources[*o].namespace == svc.namespace)
-                    });
-                hits.push(if operator {
-                    hit.with_severity(
-                        Severity::Info,
-                        "the selector names labels an operator puts on the pods it creates; cannot tell from the repository",
-                    )
-                } else if g.workloads_in(&svc.namespace).is_empty() {
-                    hit.with_severity(
-                        Severity::Low,
-                        "no workload of this namespace is in the scanned files; the pods may be deployed from elsewhere, so this cannot be confirmed",
-                    )
-                } else {
-                    hit
-                });
-                continue;
-            }
-            // Named target ports must exist on a selected container.
-            for (i, port) in svc
-                .node
-                .path(&["spec", "ports"])
-                .map(Node::items)
-                .unwrap_or_default()
+/// Whether an operator in the Service's namespace may create the pods.
+fn operator_managed(ctx: &Ctx<'_>, namespace: &str, selector: &[String]) -> bool {
+    selector
+        .iter()
+        .any(|s| OPERATOR_KEYS.iter().any(|k| s.contains(k)))
+        || OPERATOR_KINDS.iter().any(|(group, kind)| {
+            ctx.graph.of_kind(kind).iter().any(|o| {
+                let r = &ctx.inv.resources[*o];
+                r.namespace == namespace && r.group() == *group
+            })
+        })
+}
+
+fn services(ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
+    let g = ctx.graph;
+    for &sid in g.of_kind("Service") {
+        let svc = &ctx.inv.resources[sid];
+        let Some(targets) = g.service_targets.get(&sid) else {
+            continue;
+        };
+        if svc.node.path(&["spec", "type"]).and_then(Node::as_str) == Some("ExternalName") {
+            continue;
+        }
+        let selector: Vec<String> = crate::model::string_map(svc.node.path(&["spec", "selector"]))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if targets.is_empty() {
+            let hit = Hit::resource(
+                sid,
+                "/spec/selector",
+                format!(
+                    "Service `{}` selects {} but no pod template in namespace `{}` carries those labels: it routes to nothing",
+                    svc.name,
+                    selector.join(","),
+                    svc.namespace
+                ),
+            );
+            hits.push(if operator_managed(ctx, &svc.namespace, &selector) {
+                hit.with_severity(
+                    Severity::Info,
+                    "an operator in this namespace creates pods from a custom resource; their labels cannot be checked from the repository",
+                )
+            } else if g.workloads_in(&svc.namespace).is_empty() {
+                hit.with_severity(
+                    Severity::Low,
+                    "no workload of this namespace is in the scanned files; the pods may be deployed from elsewhere, so this cannot be confirmed",
+                )
+            } else {
+                hit
+            });
+            continue;
+        }
+        check_target_ports(ctx, sid, targets, hits);
+    }
+}
+
+/// Every Service port must reach a port of the selected containers: a named
+/// target port must be declared (else the endpoints never become ready); a
+/// numeric one no container declares is suspicious (containerPort is only
+/// informational, so this is low).
+fn check_target_ports(ctx: &Ctx<'_>, sid: ResourceId, targets: &[usize], hits: &mut Vec<Hit>) {
+    let g = ctx.graph;
+    let svc = &ctx.inv.resources[sid];
+    let containers = || {
+        targets.iter().flat_map(|w| {
+            g.workloads[*w]
+                .containers
                 .iter()
-                .enumerate()
-            {
-                let Some(name) = port.get("targetPort").and_then(Node::as_str) else {
-                    continue;
-                };
-                let declared = targets.iter().any(|w| {
-                    g.workloads[*w]
-                        .containers
-                        .iter()
-                        .any(|c| c.ports.iter().any(|(n, _)| n.as_deref() == Some(name)))
-                });
-                if !declared {
-                    hits.push(Hit::resource(
+                .filter(|c| !c.init || c.sidecar)
+        })
+    };
+    let any_declared = containers().any(|c| !c.ports.is_empty());
+    for (i, port) in svc
+        .node
+        .path(&["spec", "ports"])
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let target = port.get("targetPort").or_else(|| port.get("port"));
+        let Some(target) = target else { continue };
+        let pointer = if port.get("targetPort").is_some() {
+            format!("/spec/ports/{i}/targetPort")
+        } else {
+            format!("/spec/ports/{i}/port")
+        };
+        if let Some(name) = target.as_str().filter(|s| s.parse::<i64>().is_err()) {
+            let declared =
+                containers().any(|c| c.ports.iter().any(|(n, _)| n.as_deref() == Some(name)));
+            if !declared {
+                hits.push(Hit::resource(
+                    sid,
+                    pointer,
+                    format!(
+                        "Service `{}` sends traffic to the named port `{name}`, which no container of the selected pods declares: it has no ready endpoints",
+                        svc.name
+                    ),
+                ));
+            }
+        } else if let Some(number) = target.scalar_text().and_then(|t| t.parse::<i64>().ok()) {
+            let declared = containers().any(|c| c.ports.iter().any(|(_, p)| *p == number));
+            if any_declared && !declared {
+                hits.push(
+                    Hit::resource(
                         sid,
-                        format!("/spec/ports/{i}/targetPort"),
+                        pointer,
                         format!(
-                            "Service `{}` sends traffic to the named port `{name}`, which no container of the selected pods declares: the endpoints never become ready",
+                            "Service `{}` sends traffic to port {number}, which no container of the selected pods declares: check that the app listens there",
                             svc.name
                         ),
-                    ));
-                }
+                    )
+                    .with_severity(
+                        Severity::Low,
+                        "containerPort is informational, so an undeclared numeric port may still work",
+                    ),
+                );
             }
         }
     }
+}
 
-    fn ingresses(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let g = ctx.graph;
-        for &iid in g.of_kind("Ingress") {
-            let ing = &ctx.inv.resources[iid];
-            for b in g
-                .ingress_backends
-                .get(&iid)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                if b.resolved.is_some() {
-                    continue;
-                }
+fn ingresses(ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
+    let g = ctx.graph;
+    for &iid in g.of_kind("Ingress") {
+        let ing = &ctx.inv.resources[iid];
+        for b in g
+            .ingress_backends
+            .get(&iid)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let Some(sid) = b.resolved else {
                 let hit = Hit::resource(
                     iid,
                     &b.pointer,
@@ -165,7 +209,70 @@ impl Check {
                         "no Service of this namespace is in the scanned files; it may be deployed from elsewhere",
                     )
                 });
+                continue;
+            };
+            // The backend's port must be one of the Service's ports.
+            let backend = ing.node.pointer(&b.pointer);
+            let wanted = backend.and_then(|n| {
+                n.path(&["service", "port", "name"])
+                    .or_else(|| n.path(&["service", "port", "number"]))
+                    .or_else(|| n.get("servicePort"))
+                    .and_then(Node::scalar_text)
+            });
+            let Some(wanted) = wanted else { continue };
+            let svc = &ctx.inv.resources[sid];
+            let ports = svc
+                .node
+                .path(&["spec", "ports"])
+                .map(Node::items)
+                .unwrap_or_default();
+            let found = ports.iter().any(|p| {
+                p.get("name").and_then(Node::scalar_text).as_deref() == Some(wanted.as_str())
+                    || p.get("port").and_then(Node::scalar_text).as_deref() == Some(wanted.as_str())
+            });
+            if !found && !ports.is_empty() {
+                hits.push(Hit::resource(
+                    iid,
+                    &b.pointer,
+                    format!(
+                        "Ingress `{}` routes to port `{wanted}` of Service `{}`, which has no such port",
+                        ing.name, b.service
+                    ),
+                ));
             }
         }
+    }
+}
+
+/// A Deployment-like workload whose selector does not match its own pod
+/// template: the API server rejects it, or (Terraform, old API versions) it
+/// manages no pods.
+fn own_selectors(ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
+    for w in &ctx.graph.workloads {
+        if !w.kind.has_replicas() {
+            continue;
+        }
+        let r = &ctx.inv.resources[w.resource];
+        let Some(sel) = r.node.path(&["spec", "selector"]) else {
+            continue;
+        };
+        let selector = if sel.get("matchLabels").is_some() || sel.get("matchExpressions").is_some()
+        {
+            LabelSelector::from_label_selector(sel)
+        } else {
+            // ReplicationController: a plain map.
+            LabelSelector::from_map(sel)
+        };
+        if selector.is_empty() || selector.matches(|k| w.label(k)) {
+            continue;
+        }
+        hits.push(Hit::resource(
+            w.resource,
+            "/spec/selector",
+            format!(
+                "{} `{}` has a selector that does not match the labels of its own pod template: the API server rejects it",
+                r.kind, r.name
+            ),
+        ));
     }
 }

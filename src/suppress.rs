@@ -1,0 +1,377 @@
+//! Suppressions: what the user decided to accept, with a reason on record.
+//!
+//! - the annotation `creview.io/ignore: "SPOF-001=leader elected, HEALTH-005=sidecar"`
+//!   on an object or its pod template;
+//! - a comment `# creview: ignore[SPOF-001] reason` on the offending line or
+//!   the line above, or `# creview: file-ignore[ID,...] reason` anywhere in a file;
+//! - a `[[waiver]]` in creview.toml (check, resource, reason, owner, expires).
+//!
+//! Suppressed findings stay in the report, marked, and never count toward the
+//! exit code. A suppression that matched nothing is reported (INPUT-004) so
+//! stale ones get cleaned up; an expired waiver stops suppressing and is
+//! reported itself (INPUT-003).
+
+use crate::finding::{Finding, Location, fingerprint};
+use crate::model::Inventory;
+use crate::source::Pos;
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub const ANNOTATION: &str = "creview.io/ignore";
+
+/// How a finding was suppressed, as serialized in the JSON report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    /// `annotation`, `comment`, `file-comment` or `waiver`.
+    pub by: &'static str,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// A waiver from the configuration, resolved to plain values.
+#[derive(Clone, Debug)]
+pub struct WaiverSpec {
+    pub check: String,
+    /// `namespace/Kind/name` or a glob over file paths.
+    pub resource: String,
+    pub reason: String,
+    pub owner: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub expires: Option<String>,
+    /// Where it is written (for INPUT-003/004 findings).
+    pub location: Location,
+}
+
+/// One suppression found in the input, and whether it was used.
+#[derive(Clone, Debug)]
+struct Entry {
+    pattern: String,
+    reason: String,
+    by: &'static str,
+    owner: Option<String>,
+    expires: Option<String>,
+    location: Location,
+    /// For waivers: the `namespace/Kind/name` or path glob written.
+    resource: Option<String>,
+    used: bool,
+}
+
+/// Whether a check id is named by a suppression pattern (an id or a prefix
+/// such as `SPOF`).
+fn names(pattern: &str, id: &str) -> bool {
+    let p = pattern.trim();
+    p.eq_ignore_ascii_case("all")
+        || id == p
+        || id
+            .strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with('-') || p.ends_with('-'))
+}
+
+/// Parses `SPOF-001=reason, HEALTH-005=other reason`.
+pub fn parse_annotation(value: &str) -> Vec<(String, String)> {
+    value
+        .split(',')
+        .filter_map(|part| {
+            let part = part.trim();
+            if part.is_empty() {
+                return None;
+            }
+            let (id, reason) = part.split_once('=').unwrap_or((part, ""));
+            Some((id.trim().to_string(), reason.trim().to_string()))
+        })
+        .collect()
+}
+
+/// A suppression comment on a line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub ids: Vec<String>,
+    pub reason: String,
+    pub file_wide: bool,
+    /// Column of the `#`.
+    pub column: u32,
+}
+
+/// Parses `# creview: ignore[ID,...] reason` or `# creview: file-ignore[...]`.
+pub fn parse_comment(line: &str) -> Option<Comment> {
+    let hash = line.find('#')?;
+    let rest = line[hash + 1..].trim_start();
+    let rest = rest.strip_prefix("creview:")?.trim_start();
+    let (file_wide, rest) = if let Some(r) = rest.strip_prefix("file-ignore[") {
+        (true, r)
+    } else {
+        (false, rest.strip_prefix("ignore[")?)
+    };
+    let close = rest.find(']')?;
+    let ids: Vec<String> = rest[..close]
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if ids.is_empty() {
+        return None;
+    }
+    Some(Comment {
+        ids,
+        reason: rest[close + 1..].trim().to_string(),
+        file_wide,
+        column: line[..hash].chars().count() as u32 + 1,
+    })
+}
+
+/// Every suppression of a run, matched against the findings.
+pub struct Suppressions {
+    /// By resource identity (`namespace/Kind/name`).
+    annotations: HashMap<String, Vec<Entry>>,
+    /// By file path: (line, entry) for line comments; file-wide entries.
+    comments: HashMap<String, Vec<(u32, Entry)>>,
+    file_wide: HashMap<String, Vec<Entry>>,
+    waivers: Vec<(Entry, globset::GlobMatcher)>,
+    expired: Vec<WaiverSpec>,
+}
+
+impl Suppressions {
+    pub fn collect(inv: &Inventory, waivers: &[WaiverSpec], today: &str) -> Suppressions {
+        let mut annotations: HashMap<String, Vec<Entry>> = HashMap::new();
+        for r in &inv.resources {
+            let mut places = vec![String::new()];
+            if let Some(kind) = crate::model::k8s::WorkloadKind::of(&r.api_version, &r.kind)
+                && !kind.template_pointer().is_empty()
+            {
+                places.push(kind.template_pointer().to_string());
+            }
+            for base in places {
+                let pointer = format!("{base}/metadata/annotations/creview.io~1ignore");
+                let Some(value) = r.node.pointer(&pointer).and_then(|n| n.as_str()) else {
+                    continue;
+                };
+                let pos = r.locate(&pointer);
+                for (id, reason) in parse_annotation(value) {
+                    annotations.entry(r.identity()).or_default().push(Entry {
+                        pattern: id,
+                        reason,
+                        by: "annotation",
+                        owner: None,
+                        expires: None,
+                        location: location(&inv.files[r.file].display, pos),
+                        resource: None,
+                        used: false,
+                    });
+                }
+            }
+        }
+        let mut comments: HashMap<String, Vec<(u32, Entry)>> = HashMap::new();
+        let mut file_wide: HashMap<String, Vec<Entry>> = HashMap::new();
+        for f in &inv.files {
+            if !f.text.contains("creview:") {
+                continue;
+            }
+            for (i, line) in f.text.lines().enumerate() {
+                let Some(c) = parse_comment(line) else { continue };
+                let line_no = i as u32 + 1;
+                for id in &c.ids {
+                    let entry = Entry {
+                        pattern: id.clone(),
+                        reason: c.reason.clone(),
+                        by: if c.file_wide { "file-comment" } else { "comment" },
+                        owner: None,
+                        expires: None,
+                        location: location(&f.display, Pos::new(line_no, c.column)),
+                        resource: None,
+                        used: false,
+                    };
+                    if c.file_wide {
+                        file_wide.entry(f.display.clone()).or_default().push(entry);
+                    } else {
+                        comments.entry(f.display.clone()).or_default().push((line_no, entry));
+                    }
+                }
+            }
+        }
+        let mut active = Vec::new();
+        let mut expired = Vec::new();
+        for w in waivers {
+            if w.expires.as_deref().is_some_and(|e| e < today) {
+                expired.push(w.clone());
+                continue;
+            }
+            let glob = globset::GlobBuilder::new(&w.resource)
+                .literal_separator(false)
+                .build()
+                .unwrap_or_else(|_| globset::Glob::new("\u{0}").expect("a literal glob"))
+                .compile_matcher();
+            active.push((
+                Entry {
+                    pattern: w.check.clone(),
+                    reason: w.reason.clone(),
+                    by: "waiver",
+                    owner: w.owner.clone(),
+                    expires: w.expires.clone(),
+                    location: w.location.clone(),
+                    resource: Some(w.resource.clone()),
+                    used: false,
+                },
+                glob,
+            ));
+        }
+        Suppressions {
+            annotations,
+            comments,
+            file_wide,
+            waivers: active,
+            expired,
+        }
+    }
+
+    /// Marks the findings that a suppression covers. The first matching
+    /// suppression wins, in the order annotation, comment, file comment, waiver.
+    pub fn apply(&mut self, findings: &mut [Finding]) {
+        for f in findings.iter_mut() {
+            if f.check.starts_with("INPUT-") && f.check != "INPUT-001" && f.check != "INPUT-002" {
+                continue;
+            }
+            let identity = f.resource.as_ref().map(|r| r.to_string());
+            let hit = identity
+                .as_ref()
+                .and_then(|id| self.annotations.get_mut(id))
+                .and_then(|list| list.iter_mut().find(|e| names(&e.pattern, &f.check)))
+                .or_else(|| {
+                    self.comments.get_mut(&f.location.path).and_then(|list| {
+                        list.iter_mut()
+                            .find(|(line, e)| {
+                                (*line == f.location.line || *line + 1 == f.location.line)
+                                    && names(&e.pattern, &f.check)
+                            })
+                            .map(|(_, e)| e)
+                    })
+                })
+                .or_else(|| {
+                    self.file_wide
+                        .get_mut(&f.location.path)
+                        .and_then(|list| list.iter_mut().find(|e| names(&e.pattern, &f.check)))
+                })
+                .or_else(|| {
+                    self.waivers
+                        .iter_mut()
+                        .find(|(e, glob)| {
+                            names(&e.pattern, &f.check)
+                                && (identity.is_some() && identity == e.resource
+                                    || glob.is_match(&f.location.path))
+                        })
+                        .map(|(e, _)| e)
+                });
+            if let Some(e) = hit {
+                e.used = true;
+                f.suppressed = Some(Suppressed {
+                    by: e.by,
+                    reason: e.reason.clone(),
+                    owner: e.owner.clone(),
+                    expires: e.expires.clone(),
+                });
+            }
+        }
+    }
+
+    /// Suppressions that matched nothing, among the checks that ran.
+    pub fn unused(&self, ran: impl Fn(&str) -> bool) -> Vec<(Location, String)> {
+        let all = self
+            .annotations
+            .values()
+            .flatten()
+            .chain(self.comments.values().flatten().map(|(_, e)| e))
+            .chain(self.file_wide.values().flatten())
+            .chain(self.waivers.iter().map(|(e, _)| e));
+        let mut out: Vec<(Location, String)> = all
+            .filter(|e| !e.used && ran(&e.pattern))
+            .map(|e| {
+                (
+                    e.location.clone(),
+                    format!(
+                        "the {} suppressing `{}` matched no finding; remove it if the problem is fixed",
+                        e.by, e.pattern
+                    ),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    pub fn expired(&self) -> &[WaiverSpec] {
+        &self.expired
+    }
+}
+
+fn location(path: &str, pos: Pos) -> Location {
+    Location {
+        path: path.to_string(),
+        line: pos.line,
+        column: pos.column,
+    }
+}
+
+/// A finding about a suppression itself (INPUT-003, INPUT-004).
+pub fn suppression_finding(
+    spec: &crate::engine::catalog::CheckSpec,
+    location: Location,
+    message: String,
+) -> Finding {
+    Finding {
+        fingerprint: fingerprint(&[&spec.id, &location.path, &message]),
+        check: spec.id.clone(),
+        slug: spec.slug.clone(),
+        title: spec.title.clone(),
+        severity: spec.severity,
+        category: spec.category.clone(),
+        message,
+        location,
+        resource: None,
+        service: None,
+        remediation: spec.remediation(),
+        field_path: String::new(),
+        severity_reasons: Vec::new(),
+        suppressed: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotations() {
+        assert_eq!(
+            parse_annotation("SPOF-001=leader elected, HEALTH-005=sidecar,CAPACITY"),
+            [
+                ("SPOF-001".to_string(), "leader elected".to_string()),
+                ("HEALTH-005".to_string(), "sidecar".to_string()),
+                ("CAPACITY".to_string(), String::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn comments() {
+        let c = parse_comment("  replicas: 1  # creview: ignore[SPOF-001, ROLLOUT-002] singleton").unwrap();
+        assert_eq!(c.ids, ["SPOF-001", "ROLLOUT-002"]);
+        assert_eq!(c.reason, "singleton");
+        assert!(!c.file_wide);
+        assert_eq!(c.column, 16);
+        let f = parse_comment("# creview: file-ignore[HEALTH] generated").unwrap();
+        assert!(f.file_wide);
+        assert!(parse_comment("# just a comment").is_none());
+        assert!(parse_comment("# creview: ignore[] nothing").is_none());
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(names("SPOF-001", "SPOF-001"));
+        assert!(names("SPOF", "SPOF-003"));
+        assert!(!names("SPOF", "SPOFX-003"));
+        assert!(!names("SPOF-001", "SPOF-002"));
+        assert!(names("all", "HEALTH-001"));
+    }
+}
