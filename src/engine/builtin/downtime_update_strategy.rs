@@ -36,9 +36,13 @@ impl super::BuiltinCheck for Check {
                             w.resource,
                             "/spec/strategy/type",
                             format!(
-                                "Deployment `{}` uses the Recreate strategy: every deploy stops all {} before starting new ones, a planned outage each time",
+                                "Deployment `{}` uses the Recreate strategy: every deploy stops {} before starting new ones, a planned outage each time",
                                 r.name,
-                                plural(replicas, "replica")
+                                if replicas == 1 {
+                                    "its only replica".to_string()
+                                } else {
+                                    format!("all {replicas} replicas")
+                                }
                             ),
                         ));
                         continue;
