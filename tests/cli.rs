@@ -54,6 +54,15 @@ fn json_of(out: &[u8]) -> Value {
     serde_json::from_slice(out).expect("valid JSON")
 }
 
+fn paths_of(v: &Value) -> Vec<&str> {
+    v["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| f["location"]["path"].as_str().expect("path"))
+        .collect()
+}
+
 fn checks_of(v: &Value) -> Vec<String> {
     v["findings"]
         .as_array()
@@ -289,12 +298,7 @@ fn exclude_gitignore_and_creviewignore() {
         .output()
         .unwrap();
     let v = json_of(&out.stdout);
-    let paths: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["location"]["path"].as_str().unwrap())
-        .collect();
+    let paths = paths_of(&v);
     assert_eq!(paths, ["keep/web.yaml"]);
 }
 
@@ -342,12 +346,7 @@ fn symlinks_never_leave_the_root_and_loops_end() {
         .output()
         .unwrap();
     let v = json_of(&out.stdout);
-    let paths: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["location"]["path"].as_str().unwrap())
-        .collect();
+    let paths = paths_of(&v);
     assert_eq!(paths, ["in/web.yaml"]);
     let notes = v["notes"].to_string();
     assert!(notes.contains("outside the scan root"), "{notes}");
