@@ -137,7 +137,7 @@ fn twenty_megabytes_of_garbage() {
         x ^= x << 5;
         // Printable ASCII garbage, so it is not rejected as binary.
         garbage.push(b' ' + (x % 95) as u8);
-        if x % 61 == 0 {
+        if x.is_multiple_of(61) {
             garbage.push(b'\n');
         }
     }

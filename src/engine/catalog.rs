@@ -93,6 +93,8 @@ pub enum Each {
     Containers,
     /// Init containers.
     InitContainers,
+    /// Both: app containers, then init containers.
+    AllContainers,
     /// A JSONPath (RFC 9535) over the object.
     JsonPath(String),
 }
@@ -252,6 +254,7 @@ impl CheckSpec {
                 Some(match e.value.as_str() {
                     "containers" => Each::Containers,
                     "initContainers" => Each::InitContainers,
+                    "allContainers" => Each::AllContainers,
                     p if p.starts_with('$') => {
                         serde_json_path::JsonPath::parse(p)
                             .map_err(|x| err(pos_of(e), format!("invalid JSONPath: {x}")))?;
@@ -261,7 +264,7 @@ impl CheckSpec {
                         return Err(err(
                             pos_of(e),
                             format!(
-                                "unknown `each` value `{other}`; use `containers`, `initContainers` or a JSONPath starting with `$`"
+                                "unknown `each` value `{other}`; use `containers`, `initContainers`, `allContainers` or a JSONPath starting with `$`"
                             ),
                         ));
                     }

@@ -290,14 +290,18 @@ fn run_resource(
         };
         match &logic.each {
             None => eval.element(&cctx, String::new()),
-            Some(Each::Containers) | Some(Each::InitContainers) => {
-                let want_init = logic.each == Some(Each::InitContainers);
+            Some(each @ (Each::Containers | Each::InitContainers | Each::AllContainers)) => {
                 // Container values are built once per resource and shared by
                 // every container check.
                 let containers =
                     containers.get_or_insert_with(|| container_values(sh, r, workload_id));
                 for (init, pointer, value, facts) in containers.iter() {
-                    if *init != want_init {
+                    let wanted = match each {
+                        Each::Containers => !*init,
+                        Each::InitContainers => *init,
+                        _ => true,
+                    };
+                    if !wanted {
                         continue;
                     }
                     let mut ectx = cctx.new_inner_scope();
