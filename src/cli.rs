@@ -20,11 +20,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Review manifests and config under the given paths (`-` reads stdin).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the check catalog.
     Checks(ChecksArgs),
     /// Show the documentation of one check.
     Explain(ExplainArgs),
+    /// Write a commented starter creview.toml listing the services found.
+    Init(InitArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -78,9 +80,10 @@ pub struct ScanArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Exit with 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = SeverityArg::Critical, value_name = "SEVERITY")]
-    pub fail_on: SeverityArg,
+    /// Exit with 1 when an unsuppressed finding is at or above this severity
+    /// [default: critical, or `[scan] fail-on` of creview.toml].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
 
     /// When to use colours (NO_COLOR is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -98,17 +101,34 @@ pub struct ScanArgs {
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub ignore: Vec<String>,
 
+    /// Set a check's severity, e.g. `SPOF-003=low` (repeatable).
+    #[arg(long, value_name = "ID=LEVEL")]
+    pub severity: Vec<String>,
+
     /// Also load the check files in this folder (repeatable).
     #[arg(long = "checks", value_name = "DIR")]
     pub check_dirs: Vec<PathBuf>,
 
-    /// Largest file read, e.g. `16MiB`, `500k` or a byte count.
-    #[arg(long, default_value = "16MiB", value_parser = parse_size, value_name = "SIZE")]
-    pub max_file_size: u64,
+    /// Use this configuration file instead of looking for creview.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
 
-    /// Namespace for objects that name none.
-    #[arg(long, default_value = "default", value_name = "NAME")]
-    pub namespace: String,
+    /// Ignore any creview.toml.
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// Declare the environment of everything scanned: findings outside
+    /// production are lowered one level.
+    #[arg(long, value_parser = ["production", "staging", "dev"], value_name = "ENV")]
+    pub environment: Option<String>,
+
+    /// Largest file read, e.g. `16MiB`, `500k` or a byte count [default: 16MiB].
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub max_file_size: Option<u64>,
+
+    /// Namespace for objects that name none [default: default].
+    #[arg(long, value_name = "NAME")]
+    pub namespace: Option<String>,
 
     /// Print every finding in full, including low and info.
     #[arg(long)]
@@ -132,6 +152,16 @@ pub struct ExplainArgs {
     /// Also load the check files in this folder (repeatable).
     #[arg(long = "checks", value_name = "DIR")]
     pub check_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository to describe.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Overwrite an existing creview.toml.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Parses `16MiB`, `16M`, `500k`, `1024`.

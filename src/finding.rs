@@ -104,9 +104,16 @@ pub struct Finding {
     /// Why the severity differs from the check's default, if it does.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub severity_reasons: Vec<String>,
+    /// Set when a suppression (annotation, comment, waiver) covers it: the
+    /// finding stays in the report but never counts toward the exit code.
+    pub suppressed: Option<crate::suppress::Suppressed>,
 }
 
 impl Finding {
+    pub fn is_active(&self) -> bool {
+        self.suppressed.is_none()
+    }
+
     /// Sort key of the JSON contract: path, line, column, check.
     pub fn sort_key(&self) -> (&str, u32, u32, &str) {
         (

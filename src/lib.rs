@@ -9,11 +9,15 @@ pub mod budget;
 pub mod config;
 pub mod discover;
 pub mod engine;
+pub mod environment;
 pub mod finding;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod render;
+pub mod settings;
 pub mod source;
+pub mod suppress;
 pub mod yaml;
 
 use discover::{DiscoverOptions, Input};
@@ -35,12 +39,28 @@ pub struct Settings {
     pub load: LoadOptions,
     pub model: ModelOptions,
     pub run: RunOptions,
+    /// Waivers from creview.toml.
+    pub waivers: Vec<suppress::WaiverSpec>,
+    /// The environment declared for the whole scan, if any.
+    pub environment: Option<environment::Environment>,
+    /// Today (`YYYY-MM-DD`), for waiver expiry.
+    pub today: String,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A path to scan does not exist.
     #[error("{0}")]
     Input(String),
+    /// creview.toml is invalid (the message carries file:line:column).
+    #[error("{0}")]
+    Config(String),
+    /// A check file is invalid (the message carries file:line:column).
+    #[error("{0}")]
+    Check(String),
+    /// The command line asks for something that does not exist.
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// Counts and timings of a scan.
@@ -67,11 +87,11 @@ pub struct Report {
 }
 
 impl Report {
-    /// Findings at or above a severity (what `--fail-on` gates on).
+    /// Unsuppressed findings at or above a severity (what `--fail-on` gates on).
     pub fn count_at_least(&self, severity: Severity) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity >= severity)
+            .filter(|f| f.is_active() && f.severity >= severity)
             .count()
     }
 }
@@ -111,6 +131,55 @@ impl Timings {
     }
 }
 
+/// Applies suppressions and reports expired waivers (INPUT-003) and
+/// suppressions that matched nothing (INPUT-004).
+fn suppress_findings(
+    findings: &mut Vec<Finding>,
+    inv: &Inventory,
+    settings: &Settings,
+    registry: &Registry,
+) {
+    let mut sup = suppress::Suppressions::collect(inv, &settings.waivers, &settings.today);
+    sup.apply(findings);
+    let spec = |id: &str| {
+        registry
+            .get(id)
+            .filter(|_| settings.run.enabled(id))
+            .map(|c| c.spec.clone())
+    };
+    if let Some(spec) = spec("INPUT-003") {
+        for w in sup.expired() {
+            let message = format!(
+                "the waiver of {} for `{}` expired on {}{}: it no longer suppresses anything; fix the finding or renew the waiver with a new reason",
+                w.check,
+                w.resource,
+                w.expires.as_deref().unwrap_or("?"),
+                w.owner
+                    .as_deref()
+                    .map(|o| format!(" (owner {o})"))
+                    .unwrap_or_default()
+            );
+            findings.push(suppress::suppression_finding(
+                &spec,
+                w.location.clone(),
+                message,
+            ));
+        }
+    }
+    if let Some(spec) = spec("INPUT-004") {
+        let ran = |pattern: &str| {
+            registry
+                .checks
+                .iter()
+                .any(|c| settings.run.enabled(&c.spec.id) && suppress::names(pattern, &c.spec.id))
+        };
+        for (location, message) in sup.unused(ran) {
+            findings.push(suppress::suppression_finding(&spec, location, message));
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
 /// Runs the whole review.
 pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> {
     let started = Instant::now();
@@ -128,6 +197,10 @@ pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> 
     timings.lap("model");
     let out = engine::run::run(registry, &settings.run, &inventory, &graph, &services);
     timings.lap("checks");
+    let mut findings = out.findings;
+    environment::apply(&mut findings, settings.environment);
+    suppress_findings(&mut findings, &inventory, settings, registry);
+    timings.lap("suppress");
     timings.report();
 
     let mut notes = found.notes;
@@ -149,7 +222,7 @@ pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> 
         inventory,
         graph,
         services,
-        findings: out.findings,
+        findings,
         notes,
         stats,
     })

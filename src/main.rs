@@ -4,14 +4,13 @@
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use creview::cli::{ChecksArgs, Cli, ColorChoice, Command, ExplainArgs, OutputFormat, ScanArgs};
-use creview::discover::{DiscoverOptions, Input};
+use creview::cli::{
+    ChecksArgs, Cli, ColorChoice, Command, ExplainArgs, InitArgs, OutputFormat, ScanArgs,
+};
 use creview::engine::registry::Registry;
-use creview::engine::run::RunOptions;
-use creview::load::LoadOptions;
-use creview::model::ModelOptions;
+use creview::finding::Severity;
 use creview::render::{self, human::HumanOptions};
-use creview::{Settings, audit};
+use creview::{audit, settings};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -28,9 +27,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Checks(args) => checks(args),
         Command::Explain(args) => explain(args),
+        Command::Init(args) => init(args),
     }
 }
 
@@ -55,26 +55,22 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
-    let reg = registry(&args.check_dirs)?;
-    let settings = Settings {
-        inputs: args.paths.iter().map(|p| Input::parse(p)).collect(),
-        discover: DiscoverOptions {
-            excludes: args.exclude.clone(),
-        },
-        load: LoadOptions {
-            max_file_size: args.max_file_size,
-            ..LoadOptions::default()
-        },
-        model: ModelOptions {
-            default_namespace: args.namespace.clone(),
-        },
-        run: RunOptions {
-            select: args.select.clone(),
-            ignore: args.ignore.clone(),
-            ..RunOptions::default()
-        },
+    let request = settings::Request {
+        paths: args.paths.clone(),
+        config: args.config.clone(),
+        isolated: args.isolated,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        severity: args.severity.clone(),
+        fail_on: args.fail_on.map(|f| f.severity()),
+        exclude: args.exclude.clone(),
+        check_dirs: args.check_dirs.clone(),
+        max_file_size: args.max_file_size,
+        namespace: args.namespace.clone(),
+        environment: args.environment.clone(),
     };
-    let report = audit(&settings, &reg)?;
+    let prepared = settings::prepare(&request)?;
+    let report = audit(&prepared.settings, &prepared.registry)?;
     let color = use_color(args.color, args.output.is_some());
     let text = match args.format {
         OutputFormat::Json => render::json::render(&report),
@@ -83,19 +79,44 @@ fn scan(args: ScanArgs) -> Result<u8> {
             &HumanOptions {
                 color,
                 min_severity: if args.show_all {
-                    creview::finding::Severity::Info
+                    Severity::Info
                 } else {
-                    creview::finding::Severity::Medium
+                    Severity::Medium
                 },
             },
         ),
     };
     write_output(args.output.as_deref(), &text)?;
-    let failed = args
+    let failed = prepared
         .fail_on
-        .severity()
         .is_some_and(|s| report.count_at_least(s) > 0);
     Ok(u8::from(failed))
+}
+
+fn init(args: InitArgs) -> Result<u8> {
+    let target = args.path.join(creview::config::FILE_NAME);
+    if target.exists() && !args.force {
+        anyhow::bail!(
+            "{} already exists; use --force to overwrite it",
+            target.display()
+        );
+    }
+    let request = settings::Request {
+        paths: vec![args.path.to_string_lossy().into_owned()],
+        isolated: true,
+        ..settings::Request::default()
+    };
+    let prepared = settings::prepare(&request)?;
+    let report = audit(&prepared.settings, &prepared.registry)?;
+    std::fs::write(&target, creview::init::starter_config(&report))
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    let _ = writeln!(
+        anstream::stdout(),
+        "wrote {} ({} service(s) found)",
+        target.display(),
+        report.services.list.len()
+    );
+    Ok(0)
 }
 
 fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {

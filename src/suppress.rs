@@ -61,7 +61,7 @@ struct Entry {
 
 /// Whether a check id is named by a suppression pattern (an id or a prefix
 /// such as `SPOF`).
-fn names(pattern: &str, id: &str) -> bool {
+pub fn names(pattern: &str, id: &str) -> bool {
     let p = pattern.trim();
     p.eq_ignore_ascii_case("all")
         || id == p
@@ -70,19 +70,29 @@ fn names(pattern: &str, id: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('-') || p.ends_with('-'))
 }
 
-/// Parses `SPOF-001=reason, HEALTH-005=other reason`.
+/// Parses `SPOF-001=reason, HEALTH-005=other reason`. A comma starts a new
+/// entry only when a check id (or category) follows it, so reasons may
+/// contain commas.
 pub fn parse_annotation(value: &str) -> Vec<(String, String)> {
-    value
-        .split(',')
-        .filter_map(|part| {
-            let part = part.trim();
-            if part.is_empty() {
-                return None;
-            }
-            let (id, reason) = part.split_once('=').unwrap_or((part, ""));
-            Some((id.trim().to_string(), reason.trim().to_string()))
-        })
-        .collect()
+    let id_like = |s: &str| {
+        let s = s.trim();
+        let (cat, num) = s.split_once('-').unwrap_or((s, ""));
+        cat.len() >= 2
+            && cat.bytes().all(|b| b.is_ascii_uppercase())
+            && num.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for part in value.split(',') {
+        let (head, reason) = part.split_once('=').unwrap_or((part, ""));
+        if id_like(head) {
+            out.push((head.trim().to_string(), reason.trim().to_string()));
+        } else if let Some(last) = out.last_mut() {
+            last.1 = format!("{}, {}", last.1, part.trim())
+                .trim_start_matches(", ")
+                .to_string();
+        }
+    }
+    out
 }
 
 /// A suppression comment on a line.
@@ -170,13 +180,19 @@ impl Suppressions {
                 continue;
             }
             for (i, line) in f.text.lines().enumerate() {
-                let Some(c) = parse_comment(line) else { continue };
+                let Some(c) = parse_comment(line) else {
+                    continue;
+                };
                 let line_no = i as u32 + 1;
                 for id in &c.ids {
                     let entry = Entry {
                         pattern: id.clone(),
                         reason: c.reason.clone(),
-                        by: if c.file_wide { "file-comment" } else { "comment" },
+                        by: if c.file_wide {
+                            "file-comment"
+                        } else {
+                            "comment"
+                        },
                         owner: None,
                         expires: None,
                         location: location(&f.display, Pos::new(line_no, c.column)),
@@ -186,7 +202,10 @@ impl Suppressions {
                     if c.file_wide {
                         file_wide.entry(f.display.clone()).or_default().push(entry);
                     } else {
-                        comments.entry(f.display.clone()).or_default().push((line_no, entry));
+                        comments
+                            .entry(f.display.clone())
+                            .or_default()
+                            .push((line_no, entry));
                     }
                 }
             }
@@ -351,11 +370,19 @@ mod tests {
                 ("CAPACITY".to_string(), String::new()),
             ]
         );
+        assert_eq!(
+            parse_annotation("SPOF-001=blue/green pair, the other half is web-b"),
+            [(
+                "SPOF-001".to_string(),
+                "blue/green pair, the other half is web-b".to_string()
+            )]
+        );
     }
 
     #[test]
     fn comments() {
-        let c = parse_comment("  replicas: 1  # creview: ignore[SPOF-001, ROLLOUT-002] singleton").unwrap();
+        let c = parse_comment("  replicas: 1  # creview: ignore[SPOF-001, ROLLOUT-002] singleton")
+            .unwrap();
         assert_eq!(c.ids, ["SPOF-001", "ROLLOUT-002"]);
         assert_eq!(c.reason, "singleton");
         assert!(!c.file_wide);
@@ -373,5 +400,120 @@ mod tests {
         assert!(!names("SPOF", "SPOFX-003"));
         assert!(!names("SPOF-001", "SPOF-002"));
         assert!(names("all", "HEALTH-001"));
+    }
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (for waiver expiry).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    civil_date((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_date(0), "1970-01-01");
+        assert_eq!(super::civil_date(19_782), "2024-02-29");
+        assert_eq!(super::civil_date(20_783), "2026-11-26");
+    }
+}
+
+#[cfg(test)]
+mod apply_tests {
+    use super::*;
+    use crate::finding::{ResourceRef, Severity};
+    use crate::load::Loaded;
+    use crate::source::{FileKind, SourceFile};
+
+    fn inventory(text: &str) -> Inventory {
+        let loaded = Loaded {
+            files: vec![SourceFile::new(
+                "app.yaml".into(),
+                FileKind::Yaml,
+                text.into(),
+            )],
+            documents: vec![crate::yaml::parse_stream(text, &Default::default()).documents],
+            problems: Vec::new(),
+        };
+        crate::model::build_inventory(loaded, Vec::new(), &Default::default())
+    }
+
+    fn finding(check: &str, name: &str, line: u32) -> Finding {
+        Finding {
+            check: check.into(),
+            slug: String::new(),
+            title: String::new(),
+            severity: Severity::High,
+            category: String::new(),
+            message: String::new(),
+            location: Location {
+                path: "app.yaml".into(),
+                line,
+                column: 3,
+            },
+            resource: Some(ResourceRef {
+                kind: "Deployment".into(),
+                namespace: "default".into(),
+                name: name.into(),
+            }),
+            service: None,
+            remediation: String::new(),
+            field_path: String::new(),
+            fingerprint: String::new(),
+            severity_reasons: Vec::new(),
+            suppressed: None,
+        }
+    }
+
+    #[test]
+    fn pod_template_annotations_and_file_comments() {
+        let inv = inventory(
+            "# creview: file-ignore[CAPACITY] sized by the platform team\n\
+             apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    metadata:\n      annotations:\n        creview.io/ignore: \"HEALTH-005=static files\"\n    spec:\n      containers: []\n",
+        );
+        let mut sup = Suppressions::collect(&inv, &[], "2026-01-01");
+        let mut findings = vec![
+            finding("HEALTH-005", "web", 12),
+            finding("CAPACITY-001", "web", 12),
+            finding("SPOF-001", "web", 6),
+        ];
+        sup.apply(&mut findings);
+        assert_eq!(findings[0].suppressed.as_ref().unwrap().by, "annotation");
+        assert_eq!(findings[1].suppressed.as_ref().unwrap().by, "file-comment");
+        assert_eq!(
+            findings[1].suppressed.as_ref().unwrap().reason,
+            "sized by the platform team"
+        );
+        assert!(findings[2].suppressed.is_none());
+        assert!(sup.unused(|_| true).is_empty());
+    }
+
+    #[test]
+    fn a_comment_covers_its_line_and_the_next_only() {
+        let inv =
+            inventory("a: 1\n# creview: ignore[SPOF-001] one replica by design\nb: 2\nc: 3\n");
+        let mut sup = Suppressions::collect(&inv, &[], "2026-01-01");
+        let mut findings = vec![finding("SPOF-001", "x", 3), finding("SPOF-001", "y", 4)];
+        sup.apply(&mut findings);
+        assert!(findings[0].suppressed.is_some());
+        assert!(findings[1].suppressed.is_none());
     }
 }

@@ -11,12 +11,14 @@
 //!   # expect-next-line: SPOF-001@info
 //! ```
 //!
-//! `@severity` also asserts the severity the finding gets.
+//! `@severity` also asserts the severity the finding gets. A fixture that
+//! needs other checks to run beside the one under test (INPUT-004 reports
+//! suppressions of checks that ran) names them in a comment:
+//! `# fixture-select: SPOF-001, ROLLOUT-002`.
 
-use creview::discover::Input;
+use creview::audit;
 use creview::engine::registry::Registry;
-use creview::engine::run::RunOptions;
-use creview::{Settings, audit};
+use creview::settings::{Request, prepare};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -105,21 +107,32 @@ fn markers(root: &Path, id: &str) -> Expected {
     out
 }
 
-fn findings(reg: &Registry, root: &Path, id: &str) -> Result<Expected, String> {
+fn findings(root: &Path, id: &str) -> Result<Expected, String> {
     let base = if root.is_file() {
         root.parent().unwrap()
     } else {
         root
     };
-    let settings = Settings {
-        inputs: vec![Input::Path(root.to_path_buf())],
-        run: RunOptions {
-            select: vec![id.to_string()],
-            ..RunOptions::default()
-        },
-        ..Settings::default()
+    // Fixtures sit under `tests/`, which environment awareness would take
+    // for a non-production folder: declare production so severities are the
+    // checks' own. A fixture folder may carry its own creview.toml.
+    let mut select = vec![id.to_string()];
+    for file in files_under(root) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for line in text.lines() {
+            if let Some(at) = line.find("# fixture-select:") {
+                select.extend(line[at + 17..].split(',').map(|s| s.trim().to_string()));
+            }
+        }
+    }
+    let request = Request {
+        paths: vec![root.to_string_lossy().into_owned()],
+        select,
+        environment: Some("production".into()),
+        ..Request::default()
     };
-    let report = audit(&settings, reg).map_err(|e| e.to_string())?;
+    let prepared = prepare(&request).map_err(|e| e.to_string())?;
+    let report = audit(&prepared.settings, &prepared.registry).map_err(|e| e.to_string())?;
     Ok(report
         .findings
         .iter()
@@ -193,7 +206,7 @@ fn fixtures_fire_exactly_where_marked() {
                     "{id}: the fail fixture marks no line with `# expect: {id}`"
                 ));
             }
-            match findings(&reg, &fail, id) {
+            match findings(&fail, id) {
                 Ok(got) if compare(&expected, &got) => {}
                 Ok(got) => problems.push(format!(
                     "{id}: fail fixture\n  expected {expected:?}\n  got      {got:?}"
@@ -202,7 +215,7 @@ fn fixtures_fire_exactly_where_marked() {
             }
         }
         if let Some(pass) = fixture(id, "pass") {
-            match findings(&reg, &pass, id) {
+            match findings(&pass, id) {
                 Ok(got) if got.is_empty() => {}
                 Ok(got) => problems.push(format!("{id}: pass fixture fires: {got:?}")),
                 Err(e) => problems.push(format!("{id}: {e}")),

@@ -414,3 +414,288 @@ fn the_bundled_example_runs() {
     assert!(v["summary"]["services"].as_u64().unwrap() >= 4);
     assert!(checks_of(&v).contains(&"SPOF-001".to_string()));
 }
+
+#[test]
+fn config_mistakes_point_into_creview_toml() {
+    let r = repo(&[
+        ("web.yaml", SINGLE_REPLICA),
+        (
+            "creview.toml",
+            "[scan]\nfail-on = \"high\"\ncolour = \"red\"\n",
+        ),
+    ]);
+    creview()
+        .arg("scan")
+        .arg(r.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("creview.toml:3:1"))
+        .stderr(predicate::str::contains("colour"));
+    let r = repo(&[
+        ("web.yaml", SINGLE_REPLICA),
+        (
+            "creview.toml",
+            "[checks]\nignore = [\"SPOF-001\", \"SPOF-0O2\"]\n",
+        ),
+    ]);
+    creview()
+        .arg("scan")
+        .arg(r.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("creview.toml:2:23"))
+        .stderr(predicate::str::contains("unknown check `SPOF-0O2`"));
+    // --isolated ignores the broken file.
+    creview()
+        .args(["scan", "--isolated", "--select", "SPOF-001"])
+        .arg(r.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn config_tunes_the_scan() {
+    let r = repo(&[
+        ("web.yaml", SINGLE_REPLICA),
+        (
+            "creview.toml",
+            "[scan]\nfail-on = \"high\"\n[checks]\nselect = [\"SPOF-001\"]\n[checks.params.\"SPOF-001\"]\nminReplicas = 1\n",
+        ),
+    ]);
+    // minReplicas = 1: a single replica passes.
+    let out = creview()
+        .args(["scan", "--format", "json"])
+        .arg(r.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(checks_of(&json_of(&out.stdout)).is_empty());
+    // The command line wins over the file.
+    let r = repo(&[
+        ("web.yaml", SINGLE_REPLICA),
+        ("ci/creview.toml", "[scan]\nfail-on = \"high\"\n"),
+    ]);
+    creview()
+        .args(["scan", "--select", "SPOF-001", "--config"])
+        .arg(r.path().join("ci/creview.toml"))
+        .arg(r.path())
+        .assert()
+        .code(1);
+    creview()
+        .args([
+            "scan",
+            "--select",
+            "SPOF-001",
+            "--fail-on",
+            "critical",
+            "--config",
+        ])
+        .arg(r.path().join("ci/creview.toml"))
+        .arg(r.path())
+        .assert()
+        .code(0);
+    let out = creview()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "SPOF-001",
+            "--severity",
+            "SPOF-001=critical",
+        ])
+        .arg(r.path().join("web.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out.stdout);
+    assert_eq!(v["findings"][0]["severity"], "critical");
+}
+
+fn finding<'a>(v: &'a Value, check: &str) -> &'a Value {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == check)
+        .unwrap_or_else(|| panic!("no {check} in {}", v["findings"]))
+}
+
+#[test]
+fn suppressions_keep_findings_marked_and_out_of_the_exit_code() {
+    let annotated = SINGLE_REPLICA.replacen(
+        "  name: web\n",
+        "  name: web\n  annotations:\n    creview.io/ignore: \"SPOF-001=blue/green pair, the other half is web-b\"\n",
+        1,
+    );
+    let commented = SINGLE_REPLICA
+        .replace("name: web", "name: api")
+        .replace("app: web", "app: api")
+        .replace(
+            "  replicas: 1\n",
+            "  replicas: 1  # creview: ignore[SPOF-001] stateless cache warmer\n",
+        );
+    let r = repo(&[
+        ("a.yaml", &annotated),
+        ("b.yaml", &commented),
+        ("c.yaml", SINGLE_REPLICA.replace("web", "shop").as_str()),
+    ]);
+    std::fs::write(
+        r.path().join("creview.toml"),
+        "[[waiver]]\ncheck = \"SPOF-001\"\nresource = \"default/Deployment/shop\"\nreason = \"migrating to an HPA\"\nowner = \"team-shop\"\nexpires = 2999-01-01\n",
+    )
+    .unwrap();
+    let out = creview()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "SPOF-001",
+            "--fail-on",
+            "high",
+        ])
+        .arg(r.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "all three are suppressed");
+    let v = json_of(&out.stdout);
+    let by: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "SPOF-001")
+        .map(|f| {
+            (
+                f["suppressed"]["by"].as_str().unwrap(),
+                f["suppressed"]["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("annotation", "blue/green pair, the other half is web-b"),
+            ("comment", "stateless cache warmer"),
+            ("waiver", "migrating to an HPA"),
+        ]
+    );
+    assert_eq!(v["summary"]["suppressed"], 3);
+    assert_eq!(v["summary"]["findings"], 0);
+    // The human summary counts them.
+    creview()
+        .args(["scan", "--select", "SPOF-001", "--color", "never"])
+        .arg(r.path())
+        .assert()
+        .stdout(predicate::str::contains("3 finding(s) suppressed"));
+}
+
+#[test]
+fn expired_waivers_stop_suppressing_and_are_reported() {
+    let r = repo(&[
+        ("web.yaml", SINGLE_REPLICA),
+        (
+            "creview.toml",
+            "[[waiver]]\ncheck = \"SPOF-001\"\nresource = \"*.yaml\"\nreason = \"until the HPA lands\"\nowner = \"team-web\"\nexpires = 2020-01-31\n",
+        ),
+    ]);
+    let out = creview()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "SPOF-001",
+            "--fail-on",
+            "medium",
+        ])
+        .arg(r.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out.stdout);
+    assert!(finding(&v, "SPOF-001")["suppressed"].is_null());
+    let expired = finding(&v, "INPUT-003");
+    assert_eq!(expired["location"]["path"], "creview.toml");
+    assert_eq!(expired["location"]["line"], 2);
+    assert!(expired["message"].as_str().unwrap().contains("2020-01-31"));
+}
+
+#[test]
+fn non_production_is_lowered_and_says_why() {
+    let dev = SINGLE_REPLICA.replace("  name: web\n", "  name: web\n  namespace: shop-dev\n");
+    let r = repo(&[
+        ("overlays/staging/web.yaml", SINGLE_REPLICA),
+        ("overlays/production/web.yaml", SINGLE_REPLICA),
+        ("dev.yaml", &dev),
+    ]);
+    let out = creview()
+        .args(["scan", "--format", "json", "--select", "SPOF-001"])
+        .arg(r.path())
+        .output()
+        .unwrap();
+    let v = json_of(&out.stdout);
+    let sev = |path: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["location"]["path"] == path)
+            .map(|f| {
+                (
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["severity_reasons"].to_string(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(sev("overlays/production/web.yaml").0, "high");
+    let (s, why) = sev("overlays/staging/web.yaml");
+    assert_eq!(s, "medium");
+    assert!(why.contains("staging"), "{why}");
+    let (s, why) = sev("dev.yaml");
+    assert_eq!(s, "medium");
+    assert!(why.contains("shop-dev"), "{why}");
+    // Declared for the whole scan.
+    let out = creview()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--select",
+            "SPOF-001",
+            "--environment",
+            "dev",
+        ])
+        .arg(r.path().join("overlays/production"))
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&out.stdout)["findings"][0]["severity"], "medium");
+}
+
+#[test]
+fn init_writes_a_starter_config_listing_the_services() {
+    let r = repo(&[("k8s/web.yaml", SINGLE_REPLICA)]);
+    creview()
+        .arg("init")
+        .arg(r.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1 service(s) found"));
+    let text = std::fs::read_to_string(r.path().join("creview.toml")).unwrap();
+    assert!(text.contains("name = \"web\""), "{text}");
+    assert!(text.contains("labels = { \"app\" = \"web\" }"), "{text}");
+    // The starter file is valid configuration.
+    creview()
+        .args(["scan", "--select", "SPOF-001"])
+        .arg(r.path())
+        .assert()
+        .code(0);
+    // It is not overwritten by accident.
+    creview().arg("init").arg(r.path()).assert().code(2);
+    creview()
+        .args(["init", "--force"])
+        .arg(r.path())
+        .assert()
+        .code(0);
+}

@@ -109,6 +109,9 @@ pub struct CheckSpec {
     pub severity: Severity,
     pub targets: Vec<String>,
     pub builtin: bool,
+    /// Produced by a pipeline stage (suppressions) rather than by logic run
+    /// per object.
+    pub pipeline: bool,
     pub when: Option<String>,
     pub each: Option<Each>,
     pub rule: Option<String>,
@@ -207,9 +210,10 @@ impl CheckSpec {
                 ),
             )
         })?;
-        let builtin = match file.engine.as_ref().map(|e| e.value.as_str()) {
-            None | Some("cel") => false,
-            Some("builtin") => true,
+        let (builtin, pipeline) = match file.engine.as_ref().map(|e| e.value.as_str()) {
+            None | Some("cel") => (false, false),
+            Some("builtin") => (true, false),
+            Some("pipeline") if category == "INPUT" => (true, true),
             Some(other) => {
                 return Err(err(
                     pos_of(file.engine.as_ref().expect("engine is set")),
@@ -341,6 +345,7 @@ impl CheckSpec {
             severity,
             targets: file.targets,
             builtin,
+            pipeline,
             when: file.when.map(|w| w.value),
             each,
             rule: file.rule.map(|r| r.value),

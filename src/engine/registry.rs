@@ -25,6 +25,9 @@ pub struct CelLogic {
 pub enum Logic {
     Cel(Box<CelLogic>),
     Builtin(&'static dyn BuiltinCheck),
+    /// Findings made by a pipeline stage (the suppression stage makes
+    /// INPUT-003 and INPUT-004).
+    Pipeline,
 }
 
 pub struct Check {
@@ -116,6 +119,12 @@ pub fn compile_check(text: &str, origin: &str) -> Result<Check, CheckError> {
         pos: spec.positions.get(field).copied().unwrap_or(Pos::START),
         message: format!("{field}: {message}"),
     };
+    if spec.pipeline {
+        return Ok(Check {
+            spec,
+            logic: Logic::Pipeline,
+        });
+    }
     if spec.builtin {
         let b = builtin::find(&spec.slug).ok_or_else(|| {
             err(

@@ -112,7 +112,7 @@ pub fn run(
         .enumerate()
         .filter_map(|(i, c)| match c.logic {
             Logic::Builtin(b) => Some((i, b)),
-            Logic::Cel(_) => None,
+            Logic::Cel(_) | Logic::Pipeline => None,
         })
         .flat_map_iter(|(i, b)| {
             let ctx = Ctx {
@@ -494,6 +494,7 @@ fn to_finding(
         remediation: spec.remediation(),
         field_path,
         severity_reasons: reasons,
+        suppressed: None,
     }
 }
 

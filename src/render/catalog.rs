@@ -55,7 +55,7 @@ pub fn json(reg: &Registry) -> String {
                 severity: s.severity.as_str(),
                 category: &s.category,
                 targets: &s.targets,
-                engine: if s.builtin { "builtin" } else { "cel" },
+                engine: engine_name(s),
                 origin: &s.origin,
                 docs: &s.docs,
                 references: &s.references,
@@ -67,6 +67,14 @@ pub fn json(reg: &Registry) -> String {
     let mut out = serde_json::to_string_pretty(&list).unwrap_or_default();
     out.push('\n');
     out
+}
+
+fn engine_name(s: &CheckSpec) -> &'static str {
+    match (s.pipeline, s.builtin) {
+        (true, _) => "pipeline",
+        (false, true) => "builtin",
+        (false, false) => "cel",
+    }
 }
 
 /// Default expected bad minutes per year: Σ events x (TTD + TTR) x impact.
@@ -85,7 +93,7 @@ pub fn explain(s: &CheckSpec) -> String {
         "severity: {}   category: {}   engine: {}",
         s.severity,
         s.category,
-        if s.builtin { "builtin" } else { "cel" }
+        engine_name(s)
     );
     if !s.targets.is_empty() {
         let _ = writeln!(out, "applies to: {}", s.targets.join(", "));

@@ -113,6 +113,9 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     let mut out = String::new();
     let mut hidden = 0;
     for f in &report.findings {
+        if !f.is_active() {
+            continue;
+        }
         if f.severity < opts.min_severity {
             hidden += 1;
             continue;
@@ -140,13 +143,20 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     let _ = writeln!(
         out,
         "\n{} finding(s) in {} file(s), {} object(s), {} service(s); {} check(s) run in {:.2}s",
-        report.findings.len(),
+        report.findings.len() - t.suppressed,
         report.stats.files,
         report.stats.resources,
         report.services.list.len(),
         report.stats.checks,
         report.stats.duration.as_secs_f64()
     );
+    if t.suppressed > 0 {
+        let _ = writeln!(
+            out,
+            "{} finding(s) suppressed by annotations, comments or waivers (listed with their reasons in --format json)",
+            t.suppressed
+        );
+    }
     if hidden > 0 {
         let _ = writeln!(
             out,

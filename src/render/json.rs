@@ -37,7 +37,9 @@ struct ServiceJson<'a> {
 
 #[derive(Serialize)]
 struct Summary {
+    /// Findings not suppressed.
     findings: usize,
+    suppressed: usize,
     by_severity: Counts,
     files: usize,
     documents: usize,
@@ -83,7 +85,8 @@ pub fn render(report: &Report) -> String {
         services,
         notes: &report.notes,
         summary: Summary {
-            findings: report.findings.len(),
+            findings: report.findings.len() - t.suppressed,
+            suppressed: t.suppressed,
             by_severity: t.all,
             files: report.stats.files,
             documents: report.stats.documents,

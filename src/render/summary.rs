@@ -44,10 +44,12 @@ impl Counts {
     }
 }
 
-/// Findings counted overall and per service (`None` = not part of a service).
+/// Findings counted overall and per service (`None` = not part of a
+/// service). Suppressed findings are counted apart.
 pub struct Tally {
     pub all: Counts,
     pub by_service: BTreeMap<Option<String>, Counts>,
+    pub suppressed: usize,
 }
 
 pub fn tally(report: &Report) -> Tally {
@@ -56,12 +58,21 @@ pub fn tally(report: &Report) -> Tally {
     for s in &report.services.list {
         by_service.entry(Some(s.name.clone())).or_default();
     }
+    let mut suppressed = 0;
     for f in &report.findings {
+        if !f.is_active() {
+            suppressed += 1;
+            continue;
+        }
         all.add(f.severity);
         by_service
             .entry(f.service.clone())
             .or_default()
             .add(f.severity);
     }
-    Tally { all, by_service }
+    Tally {
+        all,
+        by_service,
+        suppressed,
+    }
 }
