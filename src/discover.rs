@@ -131,6 +131,19 @@ pub fn classify(path: &Path) -> Option<FileKind> {
     if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         return Some(FileKind::Yaml);
     }
+    if lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.ends_with(".dockerfile")
+        || lower.starts_with("dockerfile.")
+    {
+        return Some(FileKind::Dockerfile);
+    }
+    if cfg!(feature = "terraform") && (lower.ends_with(".tf") || lower.ends_with(".tfvars")) {
+        return Some(FileKind::Terraform);
+    }
+    if lower.ends_with(".properties") {
+        return Some(FileKind::Properties);
+    }
     None
 }
 
@@ -355,6 +368,18 @@ mod tests {
     #[test]
     fn classify_by_name() {
         assert_eq!(classify(Path::new("a/B.YML")), Some(FileKind::Yaml));
+        assert_eq!(
+            classify(Path::new("svc/Dockerfile")),
+            Some(FileKind::Dockerfile)
+        );
+        assert_eq!(
+            classify(Path::new("svc/api.Dockerfile")),
+            Some(FileKind::Dockerfile)
+        );
+        assert_eq!(
+            classify(Path::new("src/main/resources/application-prod.properties")),
+            Some(FileKind::Properties)
+        );
         assert_eq!(classify(Path::new("a/b.json")), None);
     }
 }

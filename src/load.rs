@@ -81,6 +81,11 @@ fn load_one(c: &Candidate, options: &LoadOptions) -> (SourceFile, Vec<Document>,
             let stream = yaml::parse_stream(&file.text, &options.limits);
             (file, stream.documents, stream.problems)
         }
+        // Parsed by their readers in the model, which need several files at
+        // once (tfvars beside .tf files, profiles beside application.yml).
+        FileKind::Dockerfile | FileKind::Terraform | FileKind::Properties => {
+            (file, Vec::new(), Vec::new())
+        }
     }
 }
 

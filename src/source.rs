@@ -29,11 +29,19 @@ impl std::fmt::Display for Pos {
 /// Index of a file in [`crate::model::Inventory::files`].
 pub type FileId = usize;
 
-/// What kind of content a file holds, decided by discovery.
+/// What kind of content a file holds, decided by discovery from its name.
+/// What a YAML file holds is decided per document, by content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileKind {
-    /// YAML (Kubernetes, compose, rules, SLO specs, ...): classified per document.
+    /// YAML (Kubernetes, compose, rules, SLO specs, app config, ...),
+    /// parsed into documents by the loader.
     Yaml,
+    /// A Dockerfile (`Dockerfile`, `*.Dockerfile`, `Dockerfile.*`, `Containerfile`).
+    Dockerfile,
+    /// Terraform (`.tf`, `.tfvars`).
+    Terraform,
+    /// Java properties (`application.properties` and the like).
+    Properties,
 }
 
 #[derive(Debug)]

@@ -3,6 +3,7 @@
 //! them (Service -> workloads, PDB -> workloads, HPA -> target, Ingress ->
 //! Service) and derives facts; services group everything per unit of report.
 
+pub mod datastore;
 pub mod graph;
 pub mod k8s;
 pub mod selector;
@@ -114,6 +115,21 @@ impl Default for ModelOptions {
     }
 }
 
+/// A reader of one kind of input beyond Kubernetes objects (compose files,
+/// Dockerfiles, Terraform, alert rules, SLO specs, application config).
+/// Readers run in the order of [`READERS`] after the Kubernetes objects are
+/// read. Each one takes the documents or files it understands and adds
+/// resources (kind and API version naming its source, a node with
+/// positions, so checks and locations work as for Kubernetes objects) and
+/// whatever typed model its checks need; problems go to `inv.problems`.
+pub trait Reader: Sync {
+    fn name(&self) -> &'static str;
+    fn read(&self, inv: &mut Inventory);
+}
+
+/// Every reader, in order.
+pub static READERS: &[&dyn Reader] = &[];
+
 /// Turns loaded documents into resources. `kind: List` is expanded; partial
 /// objects (kustomize patches without a name) are skipped with a note.
 pub fn build_inventory(
@@ -131,6 +147,9 @@ pub fn build_inventory(
         for Document { index, root } in docs {
             add_document(&mut inv, file, index, root, options);
         }
+    }
+    for reader in READERS {
+        reader.read(&mut inv);
     }
     inv
 }
