@@ -66,7 +66,22 @@ pub struct Risk {
     /// of the service's other risks).
     #[serde(default = "standalone")]
     pub model: String,
+    /// The events priced (for a modifier: its standalone equivalent, shown
+    /// by `creview explain`).
     pub events: Vec<RiskEvent>,
+    /// For a modifier: minutes added to the TTD and TTR of every other
+    /// finding-derived risk of the service.
+    #[serde(default)]
+    pub modifies: Option<Modifies>,
+}
+
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Modifies {
+    #[serde(default)]
+    pub ttd_minutes: Option<Dec>,
+    #[serde(default)]
+    pub ttr_minutes: Option<Dec>,
 }
 
 fn standalone() -> String {
