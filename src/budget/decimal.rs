@@ -15,13 +15,37 @@ pub struct Dec {
     den: i128,
 }
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
+const fn gcd(mut a: i128, mut b: i128) -> i128 {
     a = a.abs();
     b = b.abs();
     while b != 0 {
         (a, b) = (b, a % b);
     }
-    a.max(1)
+    if a > 1 { a } else { 1 }
+}
+
+/// Compares `a/b` with `c/d` (`b`, `d` > 0) exactly, without multiplying
+/// (so without overflow): compare the integer parts, then the reciprocals of
+/// the fractional parts, which reverses the order (a continued fraction).
+fn cmp_fractions(mut a: i128, mut b: i128, mut c: i128, mut d: i128) -> Ordering {
+    let mut flipped = false;
+    loop {
+        let (q1, r1) = (a.div_euclid(b), a.rem_euclid(b));
+        let (q2, r2) = (c.div_euclid(d), c.rem_euclid(d));
+        let ord = match (q1.cmp(&q2), r1 == 0, r2 == 0) {
+            (Ordering::Equal, true, true) => Ordering::Equal,
+            (Ordering::Equal, true, false) => Ordering::Less,
+            (Ordering::Equal, false, true) => Ordering::Greater,
+            (Ordering::Equal, false, false) => {
+                // r1/b vs r2/d, both in (0, 1): compare d/r2 with b/r1.
+                (a, b, c, d) = (b, r1, d, r2);
+                flipped = !flipped;
+                continue;
+            }
+            (o, _, _) => o,
+        };
+        return if flipped { ord.reverse() } else { ord };
+    }
 }
 
 impl Dec {
@@ -29,7 +53,7 @@ impl Dec {
     pub const ONE: Dec = Dec { num: 1, den: 1 };
 
     /// `num / den`, reduced. A zero denominator gives zero (never a panic).
-    pub fn ratio(num: i128, den: i128) -> Dec {
+    pub const fn ratio(num: i128, den: i128) -> Dec {
         if den == 0 {
             return Dec::ZERO;
         }
@@ -41,8 +65,11 @@ impl Dec {
         }
     }
 
-    pub fn int(i: i64) -> Dec {
-        Dec::ratio(i128::from(i), 1)
+    pub const fn int(i: i64) -> Dec {
+        Dec {
+            num: i as i128,
+            den: 1,
+        }
     }
 
     /// Parses `99.95`, `-0.5`, `1e-3`, `12`. Returns `None` for anything else.
@@ -101,6 +128,55 @@ impl Dec {
 
     pub fn is_zero(self) -> bool {
         self.num == 0
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.num < 0
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.num > 0
+    }
+
+    /// Whether the value is a whole number.
+    pub fn is_integer(self) -> bool {
+        self.den == 1
+    }
+
+    pub fn abs(self) -> Dec {
+        Dec::ratio(self.num.abs(), self.den)
+    }
+
+    /// The largest integer not above the value (`7.2` gives 7, `-0.5` gives -1).
+    pub fn floor(self) -> i128 {
+        self.num.div_euclid(self.den)
+    }
+
+    /// The value times 100, for showing a fraction as a percentage.
+    pub fn percent(self) -> Dec {
+        self * Dec::int(100)
+    }
+
+    /// `self` raised to a whole power (`x^0 = 1`). Exact while it fits in
+    /// i128, then falls back to f64 like the other operators.
+    pub fn pow(self, exp: u32) -> Dec {
+        let mut result = Dec::ONE;
+        let mut base = self;
+        let mut e = exp;
+        while e > 0 {
+            if e & 1 == 1 {
+                result = result * base;
+            }
+            e >>= 1;
+            if e > 0 {
+                base = base * base;
+            }
+        }
+        result
+    }
+
+    pub fn checked_sub(self, o: Dec) -> Option<Dec> {
+        self.checked_add(-o)
     }
 
     pub fn checked_add(self, o: Dec) -> Option<Dec> {
@@ -169,6 +245,44 @@ impl std::ops::Sub for Dec {
     }
 }
 
+/// Zero.
+impl Default for Dec {
+    fn default() -> Dec {
+        Dec::ZERO
+    }
+}
+
+impl std::ops::Neg for Dec {
+    type Output = Dec;
+    fn neg(self) -> Dec {
+        Dec::ratio(-self.num, self.den)
+    }
+}
+
+impl std::iter::Sum for Dec {
+    fn sum<I: Iterator<Item = Dec>>(iter: I) -> Dec {
+        iter.fold(Dec::ZERO, |acc, x| acc + x)
+    }
+}
+
+impl<'a> std::iter::Sum<&'a Dec> for Dec {
+    fn sum<I: Iterator<Item = &'a Dec>>(iter: I) -> Dec {
+        iter.copied().sum()
+    }
+}
+
+impl std::iter::Product for Dec {
+    fn product<I: Iterator<Item = Dec>>(iter: I) -> Dec {
+        iter.fold(Dec::ONE, |acc, x| acc * x)
+    }
+}
+
+impl<'a> std::iter::Product<&'a Dec> for Dec {
+    fn product<I: Iterator<Item = &'a Dec>>(iter: I) -> Dec {
+        iter.copied().product()
+    }
+}
+
 impl std::ops::Mul for Dec {
     type Output = Dec;
     fn mul(self, o: Dec) -> Dec {
@@ -188,7 +302,7 @@ impl Ord for Dec {
     fn cmp(&self, o: &Dec) -> Ordering {
         match (self.num.checked_mul(o.den), o.num.checked_mul(self.den)) {
             (Some(a), Some(b)) => a.cmp(&b),
-            _ => self.to_f64().total_cmp(&o.to_f64()),
+            _ => cmp_fractions(self.num, self.den, o.num, o.den),
         }
     }
 }
@@ -206,7 +320,14 @@ impl fmt::Display for Dec {
 }
 
 impl Serialize for Dec {
+    /// Whole numbers as integers (`30`, not `30.0`); others as the nearest
+    /// f64, which prints as the short decimal (`43.2`).
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.den == 1
+            && let Ok(i) = i64::try_from(self.num)
+        {
+            return s.serialize_i64(i);
+        }
         s.serialize_f64(self.to_f64())
     }
 }
@@ -261,6 +382,71 @@ mod tests {
         assert_eq!(d("0.125").round_str(2), "0.13");
         assert_eq!(Dec::ratio(1, 3).round_str(4), "0.3333");
         assert_eq!(d("10").round_str(2), "10");
+    }
+
+    #[test]
+    fn integer_powers() {
+        assert_eq!(d("0.01").pow(3), d("0.000001"));
+        assert_eq!(d("0.99").pow(2), d("0.9801"));
+        assert_eq!(d("-2").pow(3), Dec::int(-8));
+        assert_eq!(d("1.5").pow(0), Dec::ONE);
+        assert_eq!(Dec::ZERO.pow(0), Dec::ONE);
+        assert_eq!(Dec::ratio(2, 3).pow(5), Dec::ratio(32, 243));
+    }
+
+    #[test]
+    fn min_max_abs_neg_floor() {
+        assert_eq!(d("0.999").max(d("0.9995")), d("0.9995"));
+        assert_eq!(d("0.999").min(d("0.9995")), d("0.999"));
+        assert_eq!(d("-1.25").abs(), d("1.25"));
+        assert_eq!(-d("1.25"), d("-1.25"));
+        assert_eq!(d("7.2").floor(), 7);
+        assert_eq!(d("-0.5").floor(), -1);
+        assert_eq!(Dec::int(7).floor(), 7);
+        assert!(d("-0.5").is_negative() && d("0.5").is_positive() && !Dec::ZERO.is_positive());
+        assert!(Dec::int(3).is_integer() && !d("0.5").is_integer());
+        assert_eq!(d("0.001").percent(), d("0.1"));
+    }
+
+    #[test]
+    fn sums_and_products() {
+        let xs = [d("0.5"), d("0.25"), d("0.125")];
+        assert_eq!(xs.iter().sum::<Dec>(), d("0.875"));
+        assert_eq!(xs.iter().product::<Dec>(), d("0.015625"));
+        assert_eq!(Vec::<Dec>::new().into_iter().product::<Dec>(), Dec::ONE);
+        assert_eq!(d("1").checked_sub(d("0.999")), Some(d("0.001")));
+    }
+
+    #[test]
+    fn const_constructors() {
+        const YEAR: Dec = Dec::ratio(1461, 4);
+        const DAY: Dec = Dec::int(1440);
+        assert_eq!(YEAR, d("365.25"));
+        assert_eq!(DAY, d("1440"));
+        assert_eq!(Dec::ratio(6, -4), d("-1.5"));
+        assert_eq!(Dec::default(), Dec::ZERO);
+    }
+
+    #[test]
+    fn ordering_is_exact_even_when_cross_products_overflow() {
+        // Denominators near 1e30: cross-multiplying overflows i128, and the
+        // two values are closer than f64 can tell apart.
+        let big = 10i128.pow(30);
+        let a = Dec::ratio(big - 1, big);
+        let b = Dec::ratio(big - 3, big - 2);
+        assert!(a > b);
+        assert!(b < a);
+        assert_eq!(a.cmp(&a), Ordering::Equal);
+        let c = Dec::ratio(-(big + 1), big);
+        assert!(c < Dec::ratio(-1, 1));
+        // 3 + 1/big < 3 + 20/(big - 7)
+        assert!(Dec::ratio(3 * big + 1, big) < Dec::ratio(3 * big - 1, big - 7));
+        assert_eq!(
+            cmp_fractions(1, 3, 2, 6),
+            Ordering::Equal,
+            "unreduced inputs still compare equal"
+        );
+        assert_eq!(cmp_fractions(-7, 2, -3, 1), Ordering::Less);
     }
 
     #[test]
