@@ -27,6 +27,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Write a commented starter creview.toml listing the services found.
     Init(InitArgs),
+    /// Print the error budget and the burn-rate alert tiers of an SLO.
+    Budget(BudgetArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -133,6 +135,39 @@ pub struct ScanArgs {
     /// Print every finding in full, including low and info.
     #[arg(long)]
     pub show_all: bool,
+
+    /// Also exit with 1 when a service's projected availability is below its SLO.
+    #[arg(long)]
+    pub fail_on_gap: bool,
+
+    /// Year length of the budget math: 365 (SRE book) or 365.25 [default: 365].
+    #[arg(long, value_parser = parse_days_per_year, value_name = "DAYS")]
+    pub days_per_year: Option<crate::budget::decimal::Dec>,
+}
+
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// SLO target: percent (`99.9`) or fraction (`0.999`).
+    #[arg(long)]
+    pub slo: String,
+    /// SLO window: `28d`, `30d`, `4w`, `90d`.
+    #[arg(long, default_value = "30d")]
+    pub window: String,
+    /// Year length: 365 or 365.25.
+    #[arg(long, default_value = "365", value_parser = parse_days_per_year, value_name = "DAYS")]
+    pub days_per_year: crate::budget::decimal::Dec,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+}
+
+fn parse_days_per_year(s: &str) -> Result<crate::budget::decimal::Dec, String> {
+    match s.trim() {
+        "365" | "365.25" => {
+            crate::budget::decimal::Dec::parse(s.trim()).ok_or_else(|| "not a number".into())
+        }
+        other => Err(format!("`{other}`: the year is 365 or 365.25 days")),
+    }
 }
 
 #[derive(Debug, Args)]

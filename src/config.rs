@@ -304,7 +304,7 @@ impl Config {
             .iter()
             .chain(f.service.iter().filter_map(|s| s.window.as_ref()))
         {
-            if parse_window_days(w.get_ref()).is_none() {
+            if crate::budget::window::parse_window_days(w.get_ref()).is_err() {
                 return Err(self.error(
                     w.span(),
                     format!(
@@ -372,20 +372,6 @@ impl Config {
         }
         Ok(())
     }
-}
-
-/// `28d`, `30d`, `4w`, `90d` -> days.
-pub fn parse_window_days(s: &str) -> Option<u32> {
-    let s = s.trim();
-    let (num, mult) = if let Some(n) = s.strip_suffix('d') {
-        (n, 1)
-    } else if let Some(n) = s.strip_suffix('w') {
-        (n, 7)
-    } else {
-        return None;
-    };
-    let n: u32 = num.parse().ok()?;
-    (n > 0 && n <= 3660).then_some(n * mult)
 }
 
 /// 1-based line and column of a byte offset.
@@ -479,13 +465,5 @@ expires = 2027-01-31
             .unwrap_err();
         assert_eq!(e.pos, Pos::new(2, 19));
         assert!(e.message.contains("SPOF-999"));
-    }
-
-    #[test]
-    fn windows() {
-        assert_eq!(parse_window_days("28d"), Some(28));
-        assert_eq!(parse_window_days("4w"), Some(28));
-        assert_eq!(parse_window_days("30"), None);
-        assert_eq!(parse_window_days("0d"), None);
     }
 }

@@ -107,6 +107,8 @@ pub struct Finding {
     /// Set when a suppression (annotation, comment, waiver) covers it: the
     /// finding stays in the report but never counts toward the exit code.
     pub suppressed: Option<crate::suppress::Suppressed>,
+    /// Its price in error-budget terms (checks with risk defaults).
+    pub risk: Option<crate::budget::services::FindingRisk>,
 }
 
 impl Finding {

@@ -45,6 +45,8 @@ pub struct Settings {
     pub environment: Option<environment::Environment>,
     /// Today (`YYYY-MM-DD`), for waiver expiry.
     pub today: String,
+    /// SLOs, risk overrides and manual risks for the budget stage.
+    pub budget: budget::services::BudgetSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +84,8 @@ pub struct Report {
     pub graph: Graph,
     pub services: Services,
     pub findings: Vec<Finding>,
+    /// The reliability gap of every service.
+    pub budgets: Vec<budget::services::ServiceBudget>,
     pub notes: Vec<Note>,
     pub stats: Stats,
 }
@@ -192,6 +196,7 @@ pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> 
     timings.lap("load");
     let documents = loaded.documents.iter().map(Vec::len).sum();
     let mut inventory = model::build_inventory(loaded, found.helm_charts, &settings.model);
+    inventory.codeowners = model::ownership::CodeOwners::find(&root);
     let graph = Graph::build(&inventory);
     let services = Services::build(&inventory, &graph);
     timings.lap("model");
@@ -201,6 +206,15 @@ pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> 
     environment::apply(&mut findings, settings.environment);
     suppress_findings(&mut findings, &inventory, settings, registry);
     timings.lap("suppress");
+    let budgets = budget::services::assess(
+        &mut findings,
+        registry,
+        &inventory,
+        &graph,
+        &services,
+        &settings.budget,
+    );
+    timings.lap("budget");
     timings.report();
 
     let mut notes = found.notes;
@@ -223,6 +237,7 @@ pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> 
         graph,
         services,
         findings,
+        budgets,
         notes,
         stats,
     })

@@ -5,7 +5,8 @@
 use anyhow::{Context, Result};
 use clap::Parser;
 use creview::cli::{
-    ChecksArgs, Cli, ColorChoice, Command, ExplainArgs, InitArgs, OutputFormat, ScanArgs,
+    BudgetArgs, ChecksArgs, Cli, ColorChoice, Command, ExplainArgs, InitArgs, OutputFormat,
+    ScanArgs,
 };
 use creview::engine::registry::Registry;
 use creview::finding::Severity;
@@ -31,6 +32,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Checks(args) => checks(args),
         Command::Explain(args) => explain(args),
         Command::Init(args) => init(args),
+        Command::Budget(args) => budget(args),
     }
 }
 
@@ -68,6 +70,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         max_file_size: args.max_file_size,
         namespace: args.namespace.clone(),
         environment: args.environment.clone(),
+        days_per_year: args.days_per_year,
     };
     let prepared = settings::prepare(&request)?;
     let report = audit(&prepared.settings, &prepared.registry)?;
@@ -90,7 +93,29 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let failed = prepared
         .fail_on
         .is_some_and(|s| report.count_at_least(s) > 0);
-    Ok(u8::from(failed))
+    let gap = args.fail_on_gap && report.budgets.iter().any(|b| !b.meets_slo);
+    Ok(u8::from(failed || gap))
+}
+
+fn budget(args: BudgetArgs) -> Result<u8> {
+    use creview::budget::{
+        report::budget_report_with_year, target::Target, window::parse_window_days,
+    };
+    let target =
+        Target::parse(&args.slo).map_err(|e| anyhow::anyhow!("--slo {}: {e}", args.slo))?;
+    let days = parse_window_days(&args.window)
+        .map_err(|e| anyhow::anyhow!("--window {}: {e}", args.window))?;
+    let report = budget_report_with_year(target, days, args.days_per_year);
+    let text = match args.format {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&report)?;
+            s.push('\n');
+            s
+        }
+        OutputFormat::Human => render::budget::human(&report, args.days_per_year),
+    };
+    write_output(None, &text)?;
+    Ok(0)
 }
 
 fn init(args: InitArgs) -> Result<u8> {

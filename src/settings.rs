@@ -3,6 +3,13 @@
 //! registry. Command-line flags win over the file; lists of ignores and
 //! excludes add up.
 
+use crate::budget::availability::DependencyKind;
+use crate::budget::decimal::Dec;
+use crate::budget::services::{
+    BudgetSettings, DependencyDecl, ManualRisk, RiskOverride, ServiceDecl,
+};
+use crate::budget::target::Target;
+use crate::budget::window::parse_window_days;
 use crate::config::{self, Config, ConfigError};
 use crate::discover::{self, Input};
 use crate::engine::registry::Registry;
@@ -29,6 +36,8 @@ pub struct Request {
     pub max_file_size: Option<u64>,
     pub namespace: Option<String>,
     pub environment: Option<String>,
+    /// Year length for the budget math (365 or 365.25).
+    pub days_per_year: Option<Dec>,
 }
 
 /// A scan ready to run.
@@ -190,6 +199,7 @@ pub fn prepare(req: &Request) -> Result<Prepared, Error> {
         })
         .collect();
     settings.today = crate::suppress::today();
+    settings.budget = budget_settings(&config, req)?;
 
     let fail_on = match (&req.fail_on, file.scan.fail_on.as_ref()) {
         (Some(f), _) => *f,
@@ -203,6 +213,112 @@ pub fn prepare(req: &Request) -> Result<Prepared, Error> {
         fail_on,
         config,
     })
+}
+
+/// Decimal from a TOML float, through its shortest decimal form (99.95
+/// stays 99.95).
+fn dec(f: f64) -> Dec {
+    Dec::from_f64(f).unwrap_or(Dec::ZERO)
+}
+
+/// The budget stage's settings: `[budget]`, `[[service]]`, `[[risk]]`,
+/// `[risk-defaults]`, and the command line's `--days-per-year`.
+fn budget_settings(config: &Config, req: &Request) -> Result<BudgetSettings, Error> {
+    let file = &config.file;
+    let mut b = BudgetSettings::default();
+    let target = |v: &toml::Spanned<f64>| {
+        Target::from_number(dec(*v.get_ref()))
+            .map_err(|e| Error::Config(config.error(v.span(), e.to_string()).to_string()))
+    };
+    if let Some(t) = &file.budget.default_slo {
+        b.default_target = target(t)?;
+        b.default_source = "creview.toml [budget] default-slo".into();
+    }
+    if let Some(w) = &file.budget.window {
+        b.default_window_days = parse_window_days(w.get_ref())
+            .map_err(|e| Error::Config(config.error(w.span(), e.to_string()).to_string()))?;
+    }
+    if let Some(d) = &file.budget.days_per_year {
+        b.days_per_year = dec(*d.get_ref());
+    }
+    if let Some(d) = req.days_per_year {
+        b.days_per_year = d;
+    }
+    if let Some(t) = &file.budget.per_risk_threshold {
+        b.per_risk_threshold = dec(*t.get_ref()) / Dec::int(100);
+    }
+    for s in &file.service {
+        let m = s.matcher.as_ref();
+        b.services.push(ServiceDecl {
+            name: s.name.get_ref().clone(),
+            namespace: m.and_then(|m| m.namespace.clone()),
+            labels: m.map(|m| m.labels.clone()).unwrap_or_default(),
+            workloads: m.map(|m| m.workloads.clone()).unwrap_or_default(),
+            target: s.slo.as_ref().map(target).transpose()?,
+            window_days: match &s.window {
+                Some(w) => Some(parse_window_days(w.get_ref()).map_err(|e| {
+                    Error::Config(config.error(w.span(), e.to_string()).to_string())
+                })?),
+                None => None,
+            },
+            dependencies: s
+                .dependencies
+                .iter()
+                .map(|d| match d {
+                    config::Dependency::Name(n) => DependencyDecl {
+                        name: n.clone(),
+                        availability: None,
+                        kind: DependencyKind::Hard,
+                    },
+                    config::Dependency::Detailed {
+                        name,
+                        availability,
+                        kind,
+                        impact,
+                    } => DependencyDecl {
+                        name: name.clone(),
+                        availability: availability.map(|a| dec(a) / Dec::int(100)),
+                        kind: match kind.as_deref() {
+                            Some("soft") => DependencyKind::Soft,
+                            Some("degraded") => DependencyKind::Degraded {
+                                degraded_impact: dec(impact.unwrap_or(0.5)),
+                            },
+                            _ => DependencyKind::Hard,
+                        },
+                    },
+                })
+                .collect(),
+        });
+    }
+    for r in &file.risk {
+        let events_per_year = match (r.frequency_per_year, r.ettf_days) {
+            (Some(f), _) => dec(f),
+            (None, Some(d)) if d > 0.0 => b.days_per_year / dec(d),
+            _ => Dec::ZERO,
+        };
+        b.risks.push(ManualRisk {
+            service: r.service.get_ref().clone(),
+            title: r.title.clone(),
+            events_per_year,
+            ttd_minutes: dec(r.ttd_minutes),
+            ttr_minutes: dec(r.ttr_minutes),
+            impact: dec(r.impact),
+            accepted: r.accepted,
+        });
+    }
+    for (id, o) in &file.risk_defaults {
+        let o = o.get_ref();
+        b.overrides.insert(
+            id.clone(),
+            RiskOverride {
+                frequency_per_year: o.frequency_per_year.map(dec),
+                ttd_minutes: o.ttd_minutes.map(dec),
+                ttr_minutes: o.ttr_minutes.map(dec),
+                impact: o.impact.map(dec),
+            },
+        );
+    }
+    Ok(b)
 }
 
 fn toml_to_json(v: &toml::Value) -> serde_json::Value {

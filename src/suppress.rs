@@ -353,6 +353,7 @@ pub fn suppression_finding(
         field_path: String::new(),
         severity_reasons: Vec::new(),
         suppressed: None,
+        risk: None,
     }
 }
 
@@ -480,6 +481,7 @@ mod apply_tests {
             fingerprint: String::new(),
             severity_reasons: Vec::new(),
             suppressed: None,
+            risk: None,
         }
     }
 

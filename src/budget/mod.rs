@@ -16,5 +16,6 @@ pub mod risk_factor;
 pub mod target;
 pub mod window;
 
+pub mod services;
 #[cfg(test)]
 mod worked_examples;

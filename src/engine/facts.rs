@@ -5,7 +5,7 @@
 //! Variables (documented for check authors in `docs/checks.md`):
 //! - `workload`: kind, name, namespace, replicas (as written or null),
 //!   effectiveMinReplicas, serving, autoscaled, autoscalerMin/Max,
-//!   leaderElected, batch, services/pdbs/autoscalers/ingresses (names),
+//!   leaderElected, datastore (engine run as a primary store, or null), batch, services/pdbs/autoscalers/ingresses (names),
 //!   volumeClaimTemplates, spread {hostname, zone, zoneStrict, mismatched}.
 //! - `container` (with `each: containers`): name, init, sidecar, serves,
 //!   image, imageTag, imageDigest, imageRegistry, imageRepository,
@@ -51,6 +51,12 @@ pub fn workload(inv: &Inventory, graph: &Graph, w: &Workload) -> Value {
         .opt_int("autoscalerMin", autoscaler_min)
         .opt_int("autoscalerMax", autoscaler_max)
         .set("leaderElected", w.leader_elected)
+        .set(
+            "datastore",
+            crate::model::datastore::primary_store(inv, graph, w)
+                .map(|e| Value::from(e.display))
+                .unwrap_or(Value::Null),
+        )
         .set("batch", w.kind.is_batch())
         .set("services", names(&w.services))
         .set("pdbs", names(&w.pdbs))
@@ -152,8 +158,8 @@ pub fn container(node: &Node, c: &Container, serves: bool) -> Value {
         .build()
 }
 
-pub fn namespace(graph: &Graph, name: &str) -> Value {
-    let d = graph.limit_defaults.get(name).copied().unwrap_or_default();
+pub fn namespace(graph: &Graph, resource: usize, name: &str) -> Value {
+    let d = graph.limit_defaults(resource, name);
     Facts::new()
         .set("name", name)
         .set(

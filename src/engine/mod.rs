@@ -32,6 +32,10 @@ impl Params {
         self.0.get(name).and_then(|v| v.as_i64()).unwrap_or(default)
     }
 
+    pub fn float(&self, name: &str, default: f64) -> f64 {
+        self.0.get(name).and_then(|v| v.as_f64()).unwrap_or(default)
+    }
+
     pub fn string_list(&self, name: &str) -> Vec<String> {
         self.0
             .get(name)

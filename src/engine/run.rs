@@ -166,7 +166,6 @@ struct Shared<'a> {
     services: &'a Services,
     params: Vec<Value>,
     workload_facts: Vec<Value>,
-    namespaces: HashMap<String, Value>,
     resources: OnceLock<Value>,
 }
 
@@ -190,25 +189,14 @@ impl<'a> Shared<'a> {
                 ))
             })
             .collect();
-        let mut namespaces = HashMap::new();
-        for r in &inv.resources {
-            if !namespaces.contains_key(&r.namespace) {
-                namespaces.insert(r.namespace.clone(), facts::namespace(graph, &r.namespace));
-            }
-        }
         Shared {
             inv,
             graph,
             services,
             params,
             workload_facts,
-            namespaces,
             resources: OnceLock::new(),
         }
-    }
-
-    fn namespace(&self, name: &str) -> Value {
-        self.namespaces.get(name).cloned().unwrap_or(Value::Null)
     }
 
     fn resources(&self) -> Value {
@@ -245,7 +233,7 @@ fn run_resource(
             .map(|w| sh.workload_facts[w].clone())
             .unwrap_or(Value::Null),
     );
-    ctx.add_variable_from_value("ns", sh.namespace(&r.namespace));
+    ctx.add_variable_from_value("ns", facts::namespace(sh.graph, rid, &r.namespace));
     ctx.add_variable_from_value(
         "service",
         facts::service(sh.services, sh.services.of_resource(sh.graph, rid)),
@@ -495,6 +483,7 @@ fn to_finding(
         field_path,
         severity_reasons: reasons,
         suppressed: None,
+        risk: None,
     }
 }
 

@@ -86,7 +86,8 @@ pub struct Graph {
     pub autoscaler_target: HashMap<ResourceId, Option<WorkloadId>>,
     /// Ingress -> its backends.
     pub ingress_backends: HashMap<ResourceId, Vec<Backend>>,
-    pub limit_defaults: HashMap<String, LimitDefaults>,
+    /// LimitRanges by namespace, with the defaults each sets.
+    limit_ranges: HashMap<String, Vec<(ResourceId, LimitDefaults)>>,
     by_kind: HashMap<String, Vec<ResourceId>>,
     by_name: HashMap<(String, String, String), Vec<ResourceId>>,
     /// Folder components of each resource's file, for proximity.
@@ -308,14 +309,17 @@ impl Graph {
         }
     }
 
-    fn link_autoscalers(&mut self, inv: &Inventory) {
-        let ids: Vec<ResourceId> = self
-            .of_kind("HorizontalPodAutoscaler")
+    /// HorizontalPodAutoscalers and KEDA ScaledObjects, in input order of kind.
+    pub fn autoscaler_ids(&self) -> Vec<ResourceId> {
+        self.of_kind("HorizontalPodAutoscaler")
             .iter()
             .chain(self.of_kind("ScaledObject"))
             .copied()
-            .collect();
-        for aid in ids {
+            .collect()
+    }
+
+    fn link_autoscalers(&mut self, inv: &Inventory) {
+        for aid in self.autoscaler_ids() {
             let a = &inv.resources[aid];
             let target = a.node.path(&["spec", "scaleTargetRef"]).and_then(|t| {
                 let kind = t.get("kind").and_then(Node::as_str).unwrap_or("Deployment");
@@ -391,7 +395,7 @@ impl Graph {
     fn read_limit_ranges(&mut self, inv: &Inventory) {
         for lid in self.of_kind("LimitRange").to_vec() {
             let lr = &inv.resources[lid];
-            let d = self.limit_defaults.entry(lr.namespace.clone()).or_default();
+            let mut d = LimitDefaults::default();
             for limit in lr
                 .node
                 .path(&["spec", "limits"])
@@ -407,7 +411,28 @@ impl Graph {
                 d.request_memory |= has("defaultRequest", "memory") || has("default", "memory");
                 d.limit_memory |= has("default", "memory");
             }
+            self.limit_ranges
+                .entry(lr.namespace.clone())
+                .or_default()
+                .push((lid, d));
         }
+    }
+
+    /// Container defaults a resource gets from the LimitRanges of its
+    /// namespace, the closest ones in the folder tree (an overlay's own).
+    pub fn limit_defaults(&self, resource: ResourceId, namespace: &str) -> LimitDefaults {
+        let Some(list) = self.limit_ranges.get(namespace) else {
+            return LimitDefaults::default();
+        };
+        let near = self.closest(resource, list.iter().map(|(id, _)| *id));
+        list.iter().filter(|(id, _)| near.contains(id)).fold(
+            LimitDefaults::default(),
+            |a, (_, d)| LimitDefaults {
+                request_cpu: a.request_cpu || d.request_cpu,
+                request_memory: a.request_memory || d.request_memory,
+                limit_memory: a.limit_memory || d.limit_memory,
+            },
+        )
     }
 }
 

@@ -166,7 +166,9 @@ fn is_sidecar_name(name: &str, image: &str) -> bool {
         .any(|h| name == *h || name.starts_with(&format!("{h}-")) || image_name.starts_with(h))
 }
 
-/// Containers of a pod spec (`containers` then `initContainers`).
+/// Containers of a pod spec (`containers` then `initContainers`). A
+/// well-known proxy image is a sidecar only beside an app container: an
+/// Envoy gateway alone in its pod is the app.
 pub fn containers(pod_spec: &Node, pod_spec_pointer: &str) -> Vec<Container> {
     let mut out = Vec::new();
     for (field, init) in [("containers", false), ("initContainers", true)] {
@@ -200,13 +202,20 @@ pub fn containers(pod_spec: &Node, pod_spec_pointer: &str) -> Vec<Container> {
                 })
                 .collect();
             out.push(Container {
-                sidecar: native_sidecar || is_sidecar_name(&name, &image),
+                sidecar: native_sidecar || (!init && is_sidecar_name(&name, &image)),
                 name,
                 pointer: format!("{pod_spec_pointer}/{field}/{i}"),
                 init,
                 image: ImageRef::parse(&image),
                 ports,
             });
+        }
+    }
+    let apps = out.iter().filter(|c| !c.init).count();
+    let named_sidecars = out.iter().filter(|c| !c.init && c.sidecar).count();
+    if apps > 0 && named_sidecars == apps {
+        for c in out.iter_mut().filter(|c| !c.init) {
+            c.sidecar = false;
         }
     }
     out
@@ -312,7 +321,7 @@ pub fn int_or_percent(node: &Node, total: i64, round_up: bool) -> Option<i64> {
     }
     let text = node.as_str()?;
     let pct: i64 = text.strip_suffix('%')?.trim().parse().ok()?;
-    let scaled = pct * total;
+    let scaled = pct.checked_mul(total)?;
     Some(if round_up {
         (scaled + 99).div_euclid(100)
     } else {
@@ -489,5 +498,9 @@ mod tests {
         assert_eq!(int_or_percent(&node("'50%'"), 3, true), Some(2));
         assert_eq!(int_or_percent(&node("2"), 3, true), Some(2));
         assert_eq!(int_or_percent(&node("x"), 3, true), None);
+        assert_eq!(
+            int_or_percent(&node("'9223372036854775807%'"), 4, true),
+            None
+        );
     }
 }

@@ -6,6 +6,7 @@
 pub mod datastore;
 pub mod graph;
 pub mod k8s;
+pub mod ownership;
 pub mod selector;
 pub mod service;
 
@@ -98,6 +99,8 @@ pub struct Inventory {
     pub problems: Vec<InputProblem>,
     /// Helm charts whose templates were not read.
     pub helm_charts: Vec<HelmChart>,
+    /// The repository's CODEOWNERS, if any.
+    pub codeowners: Option<ownership::CodeOwners>,
     pub notes: Vec<Note>,
 }
 

@@ -140,13 +140,15 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     }
     let t = tally(report);
     out.push_str(&table::summary_table(&t, opts.color));
+    out.push('\n');
+    out.push_str(&super::budget::gap_section(&report.budgets));
     let _ = writeln!(
         out,
         "\n{} finding(s) in {} file(s), {} object(s), {} service(s); {} check(s) run in {:.2}s",
         report.findings.len() - t.suppressed,
         report.stats.files,
         report.stats.resources,
-        report.services.list.len(),
+        report.budgets.len(),
         report.stats.checks,
         report.stats.duration.as_secs_f64()
     );

@@ -28,10 +28,8 @@ struct Tool {
 
 #[derive(Serialize)]
 struct ServiceJson<'a> {
-    name: &'a str,
-    namespace: &'a str,
-    name_source: &'a str,
-    workloads: Vec<String>,
+    #[serde(flatten)]
+    budget: &'a crate::budget::services::ServiceBudget,
     findings: Counts,
 }
 
@@ -51,24 +49,13 @@ struct Summary {
 pub fn render(report: &Report) -> String {
     let t = tally(report);
     let services = report
-        .services
-        .list
+        .budgets
         .iter()
-        .map(|s| ServiceJson {
-            name: &s.name,
-            namespace: &s.namespace,
-            name_source: &s.name_source,
-            workloads: s
-                .workloads
-                .iter()
-                .map(|w| {
-                    let r = &report.inventory.resources[report.graph.workloads[*w].resource];
-                    format!("{}/{}", r.kind, r.name)
-                })
-                .collect(),
+        .map(|b| ServiceJson {
+            budget: b,
             findings: t
                 .by_service
-                .get(&Some(s.name.clone()))
+                .get(&Some(b.name.clone()))
                 .cloned()
                 .unwrap_or_default(),
         })
@@ -91,7 +78,7 @@ pub fn render(report: &Report) -> String {
             files: report.stats.files,
             documents: report.stats.documents,
             resources: report.stats.resources,
-            services: report.services.list.len(),
+            services: report.budgets.len(),
             checks: report.stats.checks,
         },
     };

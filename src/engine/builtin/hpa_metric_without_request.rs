@@ -84,11 +84,7 @@ impl super::BuiltinCheck for Check {
             let hpa = &ctx.inv.resources[aid];
             let w = &g.workloads[*wid];
             let r = &ctx.inv.resources[w.resource];
-            let defaults = g
-                .limit_defaults
-                .get(&r.namespace)
-                .copied()
-                .unwrap_or_default();
+            let defaults = g.limit_defaults(w.resource, &r.namespace);
             let metrics_count = hpa
                 .node
                 .path(&["spec", "metrics"])

@@ -1,0 +1,139 @@
+//! HEALTH-002, probe side: a liveness probe that depends on something
+//! outside the container. A liveness failure restarts the container, so a
+//! liveness probe that checks a shared database, cache or downstream
+//! service restarts every replica at once when that dependency blips, and
+//! crash-loop back-off stretches the blip into an outage.
+//!
+//! Reported: Spring Boot's aggregate `/actuator/health`, paths naming a
+//! dependency or deep check (`db`, `deps`, `deep`, `check-all`), the
+//! readiness endpoint, `httpGet.host` set to another machine, and exec
+//! probes running the client of a remote system (`pg_isready -h db`,
+//! `redis-cli -h cache`, `curl http://auth/`). A plain `/health` or
+//! `/healthz` is reported as info: the manifest does not show what it checks.
+
+use super::probe_targets::{self, Dependency, PathKind, SelfNames};
+use crate::engine::{Ctx, Hit};
+use crate::finding::Severity;
+use crate::model::graph::Workload;
+use crate::model::{Inventory, Resource};
+
+pub struct Check;
+
+impl super::BuiltinCheck for Check {
+    fn slug(&self) -> &'static str {
+        "liveness-checks-dependencies"
+    }
+
+    fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
+        for w in &ctx.graph.workloads {
+            if w.kind.is_batch() {
+                continue;
+            }
+            let r = &ctx.inv.resources[w.resource];
+            for c in &w.containers {
+                // Plain init containers have no liveness; native sidecars do.
+                if c.init && !c.sidecar {
+                    continue;
+                }
+                let Some(node) = r.node.pointer(&c.pointer) else {
+                    continue;
+                };
+                let Some(probe) = node.get("livenessProbe") else {
+                    continue;
+                };
+                let me = self_names(ctx.inv, w, r, &c.image.repository);
+                let deps = probe_targets::inspect(probe, node, &me);
+                let Some(dep) = deps.first() else {
+                    continue;
+                };
+                let who = format!("container `{}` of {} `{}`", c.name, r.kind, r.name);
+                let Some((message, info)) = describe(&who, dep) else {
+                    continue;
+                };
+                let mut hit = Hit::resource(
+                    w.resource,
+                    format!("{}/livenessProbe{}", c.pointer, dep.pointer()),
+                    message,
+                );
+                if info {
+                    hit = hit.with_severity(
+                        Severity::Info,
+                        "a plain health endpoint may be shallow; only the application's health configuration shows whether it checks dependencies",
+                    );
+                } else if !w.serving() {
+                    hit = hit.lowered(
+                        1,
+                        "no Service routes traffic to it: a restart storm delays its work instead of failing user requests",
+                    );
+                }
+                hits.push(hit);
+            }
+        }
+    }
+}
+
+/// The workload's own names (a probe through its own Service reaches itself).
+pub fn self_names(inv: &Inventory, w: &Workload, r: &Resource, image: &str) -> SelfNames {
+    let mut names = vec![r.name.clone()];
+    names.extend(w.services.iter().map(|s| inv.resources[*s].name.clone()));
+    SelfNames {
+        names,
+        image: image.to_ascii_lowercase(),
+    }
+}
+
+const RESTART_STORM: &str = "every replica fails liveness at the same moment and the kubelet restarts them all together; crash-loop back-off then stretches a short blip into minutes of outage";
+
+/// The message, and whether the finding is only informational.
+fn describe(who: &str, dep: &Dependency) -> Option<(String, bool)> {
+    Some(match dep {
+        Dependency::Exec(call) => (
+            format!(
+                "{who} runs `{}` as its livenessProbe, a check of the {} at `{}`{}: when it is slow or down, {RESTART_STORM}",
+                call.command,
+                call.system,
+                call.host,
+                if call.known {
+                    ""
+                } else {
+                    " (a host set by configuration)"
+                },
+            ),
+            false,
+        ),
+        Dependency::Host { host, .. } => (
+            format!(
+                "{who} sends its livenessProbe to host `{host}` instead of the pod: the kubelet restarts the container whenever `{host}` does not answer, so when it is slow or down {RESTART_STORM}"
+            ),
+            false,
+        ),
+        Dependency::Path { path, kind } => match kind {
+            PathKind::SpringAggregate => (
+                format!(
+                    "{who} uses `{path}` for its livenessProbe: Spring Boot's aggregate health includes every health indicator the app has (database, Redis, broker, discovery client...), so when one of them is down {RESTART_STORM}; point liveness at `{}/liveness`",
+                    path.trim_end_matches('/')
+                ),
+                false,
+            ),
+            PathKind::Dependency(word) => (
+                format!(
+                    "{who} uses `{path}` for its livenessProbe, a `{word}` check of dependencies: when a dependency is slow or down, {RESTART_STORM}"
+                ),
+                false,
+            ),
+            PathKind::Readiness => (
+                format!(
+                    "{who} uses the readiness endpoint `{path}` for its livenessProbe: whatever makes the pod unready (a dependency down, overload, warm-up) now restarts it, and when the cause is shared {RESTART_STORM}"
+                ),
+                false,
+            ),
+            PathKind::Generic => (
+                format!(
+                    "{who} uses `{path}` for its livenessProbe: if that endpoint checks the database, caches or downstream services, a blip of one of them restarts every replica at once. Make sure it only reports whether the process itself is alive"
+                ),
+                true,
+            ),
+            PathKind::Other => return None,
+        },
+    })
+}
