@@ -5,6 +5,7 @@ pub mod builtin;
 pub mod catalog;
 pub mod cel;
 pub mod facts;
+pub mod node_val;
 pub mod registry;
 pub mod run;
 

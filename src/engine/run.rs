@@ -6,6 +6,7 @@
 
 use super::cel as celx;
 use super::facts;
+use super::node_val;
 use super::registry::{CelLogic, Check, Logic, Registry};
 use super::{Ctx, Hit, Params, Target};
 use crate::engine::catalog::Each;
@@ -223,10 +224,10 @@ fn run_resource(
 ) -> ResourceHits {
     let mut hits = Vec::new();
     let mut errors = Vec::new();
-    let object = celx::from_node(&r.node);
+    // Objects are bound without copying: see `node_val`.
     let workload_id = sh.graph.workload_of.get(&rid).copied();
     let mut ctx = celx::new_context();
-    ctx.add_variable_from_value("object", object.clone());
+    ctx.add_variable_as_val("object", node_val::val(&r.node));
     ctx.add_variable_from_value(
         "workload",
         workload_id
@@ -255,7 +256,7 @@ fn run_resource(
         .map(|ws| ws.iter().map(|w| sh.workload_facts[*w].clone()).collect())
         .unwrap_or_default();
     ctx.add_variable_from_value("selected", Value::List(Arc::new(selected)));
-    ctx.add_variable_from_value("self", object);
+    ctx.add_variable_as_val("self", node_val::val(&r.node));
 
     let mut containers: Option<Vec<ContainerValue>> = None;
     for &i in idx {
@@ -283,7 +284,7 @@ fn run_resource(
                 // every container check.
                 let containers =
                     containers.get_or_insert_with(|| container_values(sh, r, workload_id));
-                for (init, pointer, value, facts) in containers.iter() {
+                for (init, pointer, node, facts) in containers.iter() {
                     let wanted = match each {
                         Each::Containers => !*init,
                         Each::InitContainers => *init,
@@ -293,7 +294,7 @@ fn run_resource(
                         continue;
                     }
                     let mut ectx = cctx.new_inner_scope();
-                    ectx.add_variable_from_value("self", value.clone());
+                    ectx.add_variable_as_val("self", node_val::val(node));
                     ectx.add_variable_from_value("container", facts.clone());
                     eval.element(&ectx, pointer.clone());
                 }
@@ -316,9 +317,13 @@ fn run_resource(
 }
 
 /// A container as CEL sees it: (init, pointer, `self`, `container` facts).
-type ContainerValue = (bool, String, Value, Value);
+type ContainerValue<'r> = (bool, String, &'r Node, Value);
 
-fn container_values(sh: &Shared<'_>, r: &Resource, workload: Option<usize>) -> Vec<ContainerValue> {
+fn container_values<'r>(
+    sh: &Shared<'_>,
+    r: &'r Resource,
+    workload: Option<usize>,
+) -> Vec<ContainerValue<'r>> {
     let Some(w) = workload.map(|w| &sh.graph.workloads[w]) else {
         return Vec::new();
     };
@@ -330,7 +335,7 @@ fn container_values(sh: &Shared<'_>, r: &Resource, workload: Option<usize>) -> V
             Some((
                 c.init,
                 c.pointer.clone(),
-                celx::from_node(node),
+                node,
                 facts::container(node, c, *serves),
             ))
         })
