@@ -303,7 +303,52 @@ fn slots(
             ));
         }
     }
+    // SLOs declared in the repository set the target of services creview.toml
+    // does not; an SLO for a service with no manifests makes it a service.
+    let explicit: Vec<bool> = out
+        .iter()
+        .map(|o| !o.budget.slo.source.ends_with("(assumed)"))
+        .collect();
+    let slo_services: std::collections::BTreeSet<&str> =
+        inv.slos.iter().map(|x| x.service.as_str()).collect();
+    for name in slo_services {
+        if !out.iter().any(|o| short_name(&o.budget.name) == name) {
+            out.push(new_slot(name, None, "SLO spec (no manifests)".into(), None));
+        }
+    }
+    for (i, slot) in out.iter_mut().enumerate() {
+        if explicit.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let name = short_name(&slot.budget.name).to_string();
+        // The availability SLO first, else the strictest.
+        let best = inv
+            .slos
+            .iter()
+            .filter(|x| x.service == name)
+            .max_by_key(|x| (x.indicator == "availability", x.target));
+        if let Some(spec) = best
+            && let Ok(target) = Target::from_fraction(spec.target)
+        {
+            slot.target = target;
+            let b = &mut slot.budget;
+            b.slo = SloInfo {
+                target: spec.target,
+                window_days: spec.window_days,
+                source: spec.source.clone(),
+            };
+            b.error_budget = ErrorBudget {
+                window_minutes: window_budget_minutes(target, spec.window_days),
+                year_minutes: yearly_budget_minutes(target, s.days_per_year),
+            };
+        }
+    }
     (out, by_model_name)
+}
+
+/// `shop/checkout` -> `checkout`.
+fn short_name(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
 }
 
 /// An event of a check's risk, after overrides.

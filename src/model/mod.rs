@@ -9,6 +9,7 @@ pub mod k8s;
 pub mod ownership;
 pub mod selector;
 pub mod service;
+pub mod slo;
 
 use crate::discover::HelmChart;
 use crate::finding::{Note, ResourceRef};
@@ -31,6 +32,9 @@ pub struct Resource {
     pub namespace: String,
     pub namespace_explicit: bool,
     pub node: Node,
+    /// For inputs that are not Kubernetes workloads but are services of the
+    /// report (a compose service, a declared cloud service): its name.
+    pub service_hint: Option<String>,
 }
 
 impl Resource {
@@ -101,6 +105,9 @@ pub struct Inventory {
     pub helm_charts: Vec<HelmChart>,
     /// The repository's CODEOWNERS, if any.
     pub codeowners: Option<ownership::CodeOwners>,
+    /// SLOs declared in the repository (OpenSLO, Sloth, Pyrra, ...), read by
+    /// their readers; the budget stage uses them.
+    pub slos: Vec<slo::SloSpec>,
     pub notes: Vec<Note>,
 }
 
@@ -261,5 +268,6 @@ fn push_resource(
         namespace,
         namespace_explicit: explicit.is_some(),
         node,
+        service_hint: None,
     });
 }

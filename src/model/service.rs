@@ -25,6 +25,8 @@ pub struct Service {
 pub struct Services {
     pub list: Vec<Service>,
     by_workload: HashMap<WorkloadId, ServiceId>,
+    /// Non-workload resources that are services (see `Resource::service_hint`).
+    by_resource: HashMap<ResourceId, ServiceId>,
 }
 
 const NAME_LABELS: &[&str] = &["app.kubernetes.io/name", "app", "k8s-app", "name"];
@@ -55,6 +57,24 @@ impl Services {
             out.list[sid].workloads.push(wid);
             out.by_workload.insert(wid, sid);
         }
+        // Inputs that are services without being Kubernetes workloads
+        // (compose services, ...) are services of their own.
+        for (rid, r) in inv.resources.iter().enumerate() {
+            let Some(name) = &r.service_hint else {
+                continue;
+            };
+            let key = (r.namespace.clone(), name.clone());
+            let sid = *by_key.entry(key).or_insert_with(|| {
+                out.list.push(Service {
+                    name: name.clone(),
+                    namespace: r.namespace.clone(),
+                    name_source: format!("{} {}", r.kind, r.name),
+                    workloads: Vec::new(),
+                });
+                out.list.len() - 1
+            });
+            out.by_resource.insert(rid, sid);
+        }
         // Same name in two namespaces: qualify both.
         let mut count: HashMap<String, usize> = HashMap::new();
         for s in &out.list {
@@ -75,6 +95,9 @@ impl Services {
     /// The service a resource belongs to: its own (for a workload) or that of
     /// the first workload it selects or targets.
     pub fn of_resource(&self, graph: &Graph, r: ResourceId) -> Option<ServiceId> {
+        if let Some(s) = self.by_resource.get(&r) {
+            return Some(*s);
+        }
         if let Some(w) = graph.workload_of.get(&r) {
             return self.of_workload(*w);
         }
