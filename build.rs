@@ -38,6 +38,7 @@ fn main() {
         .expect("writing to a String");
     }
     code.push_str("];\n");
+    println!("cargo:rustc-env=CREVIEW_CHECK_COUNT={}", files.len());
     let out =
         PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("embedded_checks.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");

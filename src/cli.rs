@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "creview",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CREVIEW_CHECK_COUNT"), " checks)"),
     about = "Reliability review of a repository's deployment: finds the risks to your SLO and prices them in error-budget minutes",
     long_about = None,
 )]
@@ -29,6 +29,17 @@ pub enum Command {
     Init(InitArgs),
     /// Print the error budget and the burn-rate alert tiers of an SLO.
     Budget(BudgetArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -74,13 +85,23 @@ pub struct ScanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<String>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    /// Output format: human, json, sarif, junit, github, gitlab, markdown.
+    /// Repeat it for several reports in one run; `FORMAT=FILE` writes that
+    /// one to a file (`--format human --format sarif=creview.sarif`).
+    #[arg(long, value_parser = crate::render::parse_output, value_name = "FORMAT[=FILE]")]
+    pub format: Vec<crate::render::OutputSpec>,
 
-    /// Write the report to this file instead of stdout.
+    /// Write the report (the one format without `=FILE`) to this file instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Only findings not in this baseline are new and count toward the exit code.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in a baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Exit with 1 when an unsuppressed finding is at or above this severity
     /// [default: critical, or `[scan] fail-on` of creview.toml].

@@ -109,11 +109,15 @@ pub struct Finding {
     pub suppressed: Option<crate::suppress::Suppressed>,
     /// Its price in error-budget terms (checks with risk defaults).
     pub risk: Option<crate::budget::services::FindingRisk>,
+    /// Already recorded in the baseline given with `--baseline`: reported,
+    /// but not new, so it does not count toward the exit code.
+    pub baseline: bool,
 }
 
 impl Finding {
+    /// Counts toward the exit code: not suppressed, not in the baseline.
     pub fn is_active(&self) -> bool {
-        self.suppressed.is_none()
+        self.suppressed.is_none() && !self.baseline
     }
 
     /// Sort key of the JSON contract: path, line, column, check.

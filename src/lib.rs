@@ -5,6 +5,7 @@
 //! with positions, build the [`model`] (resources, graph, services), run the
 //! [`engine`]'s checks, then [`render`] the report. [`audit`] runs it all.
 
+pub mod baseline;
 pub mod budget;
 pub mod config;
 pub mod discover;
@@ -47,6 +48,8 @@ pub struct Settings {
     pub today: String,
     /// SLOs, risk overrides and manual risks for the budget stage.
     pub budget: budget::services::BudgetSettings,
+    /// Findings already known (`--baseline`): reported but not new.
+    pub baseline: Option<baseline::Baseline>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -215,6 +218,9 @@ pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> 
         &settings.budget,
     );
     timings.lap("budget");
+    if let Some(b) = &settings.baseline {
+        b.apply(&mut findings);
+    }
     timings.report();
 
     let mut notes = found.notes;

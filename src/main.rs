@@ -10,7 +10,7 @@ use creview::cli::{
 };
 use creview::engine::registry::Registry;
 use creview::finding::Severity;
-use creview::render::{self, human::HumanOptions};
+use creview::render::{self, Format, OutputSpec, human::HumanOptions};
 use creview::{audit, settings};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -33,6 +33,19 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Explain(args) => explain(args),
         Command::Init(args) => init(args),
         Command::Budget(args) => budget(args),
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "creview", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            write_output(None, &String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
     }
 }
 
@@ -71,25 +84,57 @@ fn scan(args: ScanArgs) -> Result<u8> {
         namespace: args.namespace.clone(),
         environment: args.environment.clone(),
         days_per_year: args.days_per_year,
+        baseline: args.baseline.clone(),
     };
     let prepared = settings::prepare(&request)?;
+    let mut outputs = args.format.clone();
+    if outputs.is_empty() {
+        outputs.push(OutputSpec {
+            format: Format::Human,
+            path: None,
+        });
+    }
+    let to_stdout = outputs.iter().filter(|o| o.path.is_none()).count();
+    if to_stdout > 1 {
+        anyhow::bail!(
+            "several formats without a file: give all but one a file, as in `--format sarif=creview.sarif`"
+        );
+    }
     let report = audit(&prepared.settings, &prepared.registry)?;
-    let color = use_color(args.color, args.output.is_some());
-    let text = match args.format {
-        OutputFormat::Json => render::json::render(&report),
-        OutputFormat::Human => render::human::render(
-            &report,
-            &HumanOptions {
-                color,
-                min_severity: if args.show_all {
-                    Severity::Info
-                } else {
-                    Severity::Medium
+    for out in &outputs {
+        let target = out.path.as_deref().or(args.output.as_deref());
+        let color = use_color(args.color, target.is_some());
+        let text = match out.format {
+            Format::Json => render::json::render(&report),
+            Format::Human => render::human::render(
+                &report,
+                &HumanOptions {
+                    color,
+                    min_severity: if args.show_all {
+                        Severity::Info
+                    } else {
+                        Severity::Medium
+                    },
                 },
-            },
-        ),
-    };
-    write_output(args.output.as_deref(), &text)?;
+            ),
+            Format::Sarif => render::sarif::render(&report, &prepared.registry),
+            Format::Junit => render::junit::render(&report),
+            Format::Github => render::github::render(&report),
+            Format::Gitlab => render::gitlab::render(&report),
+            Format::Markdown => render::markdown::render(&report),
+        };
+        write_output(target, &text)?;
+    }
+    if let Some(path) = &args.write_baseline {
+        let b = creview::baseline::Baseline::of(&report.findings);
+        b.write(path).map_err(anyhow::Error::msg)?;
+        let _ = writeln!(
+            anstream::stderr(),
+            "wrote {} finding(s) to the baseline {}",
+            b.findings.len(),
+            path.display()
+        );
+    }
     let failed = prepared
         .fail_on
         .is_some_and(|s| report.count_at_least(s) > 0);

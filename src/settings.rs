@@ -38,6 +38,8 @@ pub struct Request {
     pub environment: Option<String>,
     /// Year length for the budget math (365 or 365.25).
     pub days_per_year: Option<Dec>,
+    /// A baseline file whose findings are not new.
+    pub baseline: Option<PathBuf>,
 }
 
 /// A scan ready to run.
@@ -200,6 +202,9 @@ pub fn prepare(req: &Request) -> Result<Prepared, Error> {
         .collect();
     settings.today = crate::suppress::today();
     settings.budget = budget_settings(&config, req)?;
+    if let Some(path) = &req.baseline {
+        settings.baseline = Some(crate::baseline::Baseline::load(path).map_err(Error::Usage)?);
+    }
 
     let fail_on = match (&req.fail_on, file.scan.fail_on.as_ref()) {
         (Some(f), _) => *f,

@@ -354,6 +354,7 @@ pub fn suppression_finding(
         severity_reasons: Vec::new(),
         suppressed: None,
         risk: None,
+        baseline: false,
     }
 }
 
@@ -482,6 +483,7 @@ mod apply_tests {
             severity_reasons: Vec::new(),
             suppressed: None,
             risk: None,
+            baseline: false,
         }
     }
 

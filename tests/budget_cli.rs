@@ -1,23 +1,11 @@
 //! The error-budget views from the command line: `creview budget` and the
 //! reliability-gap section of `creview scan`.
 
-use assert_cmd::Command;
+mod support;
+
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn creview() -> Command {
-    Command::cargo_bin("creview").expect("binary is built")
-}
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(p, text).expect("write");
-    }
-    dir
-}
+use support::{creview, repo};
 
 #[test]
 fn budget_json_is_exact() {

@@ -2,26 +2,12 @@
 //! the JSON contract, colours, outputs. Each test builds a small repository
 //! in a temporary folder, typos-style.
 
-use assert_cmd::Command;
+mod support;
+
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::Path;
-
-fn creview() -> Command {
-    let mut c = Command::cargo_bin("creview").expect("binary is built");
-    c.env_remove("NO_COLOR");
-    c
-}
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().expect("has a parent")).expect("mkdir");
-        std::fs::write(p, text).expect("write");
-    }
-    dir
-}
+use support::{creview, repo};
 
 const SINGLE_REPLICA: &str = "apiVersion: apps/v1
 kind: Deployment

@@ -489,6 +489,7 @@ fn to_finding(
         severity_reasons: reasons,
         suppressed: None,
         risk: None,
+        baseline: false,
     }
 }
 

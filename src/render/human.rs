@@ -145,7 +145,7 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     let _ = writeln!(
         out,
         "\n{} finding(s) in {} file(s), {} object(s), {} service(s); {} check(s) run in {:.2}s",
-        report.findings.len() - t.suppressed,
+        report.findings.len() - t.suppressed - t.baseline,
         report.stats.files,
         report.stats.resources,
         report.budgets.len(),
@@ -157,6 +157,13 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
             out,
             "{} finding(s) suppressed by annotations, comments or waivers (listed with their reasons in --format json)",
             t.suppressed
+        );
+    }
+    if t.baseline > 0 {
+        let _ = writeln!(
+            out,
+            "{} finding(s) already in the baseline, not shown (marked \"baseline\": true in --format json)",
+            t.baseline
         );
     }
     if hidden > 0 {

@@ -35,9 +35,10 @@ struct ServiceJson<'a> {
 
 #[derive(Serialize)]
 struct Summary {
-    /// Findings not suppressed.
+    /// Findings that count: neither suppressed nor in the baseline.
     findings: usize,
     suppressed: usize,
+    baseline: usize,
     by_severity: Counts,
     files: usize,
     documents: usize,
@@ -72,8 +73,9 @@ pub fn render(report: &Report) -> String {
         services,
         notes: &report.notes,
         summary: Summary {
-            findings: report.findings.len() - t.suppressed,
+            findings: report.findings.len() - t.suppressed - t.baseline,
             suppressed: t.suppressed,
+            baseline: t.baseline,
             by_severity: t.all,
             files: report.stats.files,
             documents: report.stats.documents,

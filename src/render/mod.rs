@@ -3,14 +3,65 @@
 
 pub mod budget;
 pub mod catalog;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod summary;
 pub mod table;
 
-/// Output formats.
+use std::path::PathBuf;
+
+/// Output formats of `scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
+    Gitlab,
+    Markdown,
+}
+
+pub const FORMATS: &[(&str, Format)] = &[
+    ("human", Format::Human),
+    ("json", Format::Json),
+    ("sarif", Format::Sarif),
+    ("junit", Format::Junit),
+    ("github", Format::Github),
+    ("gitlab", Format::Gitlab),
+    ("markdown", Format::Markdown),
+];
+
+/// One output: a format, and the file it goes to (`None`: standard output
+/// or `--output`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+/// Parses `sarif` or `sarif=out.sarif`.
+pub fn parse_output(s: &str) -> Result<OutputSpec, String> {
+    let (name, path) = match s.split_once('=') {
+        Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
+        Some((n, _)) => return Err(format!("`{n}=` needs a file name after `=`")),
+        None => (s, None),
+    };
+    let format = FORMATS
+        .iter()
+        .find(|(n, _)| *n == name.trim())
+        .map(|(_, f)| *f)
+        .ok_or_else(|| {
+            let names: Vec<&str> = FORMATS.iter().map(|(n, _)| *n).collect();
+            format!(
+                "unknown format `{name}`; expected one of {}",
+                names.join(", ")
+            )
+        })?;
+    Ok(OutputSpec { format, path })
 }

@@ -50,6 +50,8 @@ pub struct Tally {
     pub all: Counts,
     pub by_service: BTreeMap<Option<String>, Counts>,
     pub suppressed: usize,
+    /// Known from the baseline (not new).
+    pub baseline: usize,
 }
 
 pub fn tally(report: &Report) -> Tally {
@@ -59,9 +61,14 @@ pub fn tally(report: &Report) -> Tally {
         by_service.entry(Some(s.name.clone())).or_default();
     }
     let mut suppressed = 0;
+    let mut baseline = 0;
     for f in &report.findings {
-        if !f.is_active() {
+        if f.suppressed.is_some() {
             suppressed += 1;
+            continue;
+        }
+        if f.baseline {
+            baseline += 1;
             continue;
         }
         all.add(f.severity);
@@ -74,5 +81,6 @@ pub fn tally(report: &Report) -> Tally {
         all,
         by_service,
         suppressed,
+        baseline,
     }
 }
