@@ -29,10 +29,31 @@ pub enum Command {
     Init(InitArgs),
     /// Print the error budget and the burn-rate alert tiers of an SLO.
     Budget(BudgetArgs),
+    /// Generate remediation: burn-rate alerts for SLOs that have none.
+    Generate(GenerateArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// Print the man page (roff).
     Man,
+    /// Write a synthetic repository of N apps (for benchmarks).
+    #[command(hide = true)]
+    Synth(SynthArgs),
+    /// Discover and parse only, and print counts (the baseline of benchmarks).
+    #[command(hide = true)]
+    Parse(ParseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    pub dir: PathBuf,
+    #[arg(long, default_value_t = 500)]
+    pub apps: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    #[arg(default_value = ".")]
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -85,7 +106,7 @@ pub struct ScanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<String>,
 
-    /// Output format: human, json, sarif, junit, github, gitlab, markdown.
+    /// Output format: human, json, sarif, junit, github, gitlab, markdown, html.
     /// Repeat it for several reports in one run; `FORMAT=FILE` writes that
     /// one to a file (`--format human --format sarif=creview.sarif`).
     #[arg(long, value_parser = crate::render::parse_output, value_name = "FORMAT[=FILE]")]
@@ -157,6 +178,10 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_all: bool,
 
+    /// No progress bar and no notes on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+
     /// Also exit with 1 when a service's projected availability is below its SLO.
     #[arg(long)]
     pub fail_on_gap: bool,
@@ -180,6 +205,40 @@ pub struct BudgetArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub what: GenerateWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateWhat {
+    /// Print multiwindow, multi-burn-rate page and ticket alerts (and their
+    /// recording rules) for every SLO under PATHS without burn-rate alerting.
+    Alerts(GenerateAlertsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateAlertsArgs {
+    /// Files or folders holding the SLO specs (and the Prometheus objects
+    /// whose rule selectors the output should match).
+    #[arg(default_value = ".")]
+    pub paths: Vec<String>,
+    /// Print a plain Prometheus rule file instead of PrometheusRule objects.
+    #[arg(long)]
+    pub plain: bool,
+    /// `runbook_url` of the alerts; `{service}` and `{slo}` are replaced.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://runbooks.example.com/slo/{service}/{slo}"
+    )]
+    pub runbook_url: String,
+    /// Use this creview.toml instead of the one found from the paths.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn parse_days_per_year(s: &str) -> Result<crate::budget::decimal::Dec, String> {

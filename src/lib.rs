@@ -12,13 +12,17 @@ pub mod discover;
 pub mod engine;
 pub mod environment;
 pub mod finding;
+pub mod generate;
 pub mod init;
 pub mod load;
 pub mod model;
+pub mod progress;
 pub mod render;
 pub mod settings;
+pub mod slo_gap;
 pub mod source;
 pub mod suppress;
+pub mod synth;
 pub mod yaml;
 
 use discover::{DiscoverOptions, Input};
@@ -91,6 +95,10 @@ pub struct Report {
     pub budgets: Vec<budget::services::ServiceBudget>,
     pub notes: Vec<Note>,
     pub stats: Stats,
+    /// The scan date (`YYYY-MM-DD`, UTC; `SOURCE_DATE_EPOCH` when set).
+    pub date: String,
+    /// The defaults the budgets rest on.
+    pub budget_basis: budget::services::Basis,
 }
 
 impl Report {
@@ -189,13 +197,25 @@ fn suppress_findings(
 
 /// Runs the whole review.
 pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> {
+    audit_with(settings, registry, &progress::Progress::hidden())
+}
+
+/// Runs the whole review, reporting progress.
+pub fn audit_with(
+    settings: &Settings,
+    registry: &Registry,
+    progress: &progress::Progress,
+) -> Result<Report, Error> {
     let started = Instant::now();
     let mut timings = Timings::new();
     let root = discover::scan_root(&settings.inputs);
     let found =
         discover::discover(&settings.inputs, &root, &settings.discover).map_err(Error::Input)?;
     timings.lap("discover");
-    let loaded = load::load(&found.candidates, &settings.load);
+    progress.stage("reading");
+    progress.set_length(found.candidates.len());
+    let loaded = load::load_with(&found.candidates, &settings.load, progress);
+    progress.stage("checking");
     timings.lap("load");
     let documents = loaded.documents.iter().map(Vec::len).sum();
     let mut inventory = model::build_inventory(loaded, found.helm_charts, &settings.model);
@@ -217,7 +237,9 @@ pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> 
         &services,
         &settings.budget,
     );
+    slo_gap::slo_ceiling(&mut findings, &budgets, &inventory, registry, settings);
     timings.lap("budget");
+    progress.finish();
     if let Some(b) = &settings.baseline {
         b.apply(&mut findings);
     }
@@ -246,6 +268,8 @@ pub fn audit(settings: &Settings, registry: &Registry) -> Result<Report, Error> 
         budgets,
         notes,
         stats,
+        date: settings.today.clone(),
+        budget_basis: settings.budget.basis(),
     })
 }
 

@@ -41,11 +41,24 @@ pub struct Loaded {
     pub problems: Vec<InputProblem>,
 }
 
-/// Reads and parses every candidate. Stdin is read by the caller's thread.
+/// Reads and parses every candidate.
 pub fn load(candidates: &[Candidate], options: &LoadOptions) -> Loaded {
+    load_with(candidates, options, &crate::progress::Progress::hidden())
+}
+
+/// Reads and parses every candidate, counting files on the progress bar.
+pub fn load_with(
+    candidates: &[Candidate],
+    options: &LoadOptions,
+    progress: &crate::progress::Progress,
+) -> Loaded {
     let results: Vec<(SourceFile, Vec<Document>, Vec<Problem>)> = candidates
         .par_iter()
-        .map(|c| load_one(c, options))
+        .map(|c| {
+            let r = load_one(c, options);
+            progress.inc();
+            r
+        })
         .collect();
     let mut out = Loaded::default();
     for (id, (file, docs, problems)) in results.into_iter().enumerate() {

@@ -33,10 +33,42 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Explain(args) => explain(args),
         Command::Init(args) => init(args),
         Command::Budget(args) => budget(args),
+        Command::Generate(args) => generate(args),
         Command::Completions(args) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
             clap_complete::generate(args.shell, &mut cmd, "creview", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Synth(args) => {
+            let (files, bytes) = creview::synth::generate(&args.dir, args.apps)?;
+            let _ = writeln!(
+                anstream::stdout(),
+                "wrote {} apps: {files} files, {bytes} bytes in {}",
+                args.apps,
+                args.dir.display()
+            );
+            Ok(0)
+        }
+        Command::Parse(args) => {
+            let inputs: Vec<creview::discover::Input> = args
+                .paths
+                .iter()
+                .map(|p| creview::discover::Input::parse(p))
+                .collect();
+            let root = creview::discover::scan_root(&inputs);
+            let found = creview::discover::discover(&inputs, &root, &Default::default())
+                .map_err(anyhow::Error::msg)?;
+            let loaded = creview::load::load(&found.candidates, &Default::default());
+            let docs: usize = loaded.documents.iter().map(Vec::len).sum();
+            let bytes: usize = loaded.files.iter().map(|f| f.text.len()).sum();
+            let _ = writeln!(
+                anstream::stdout(),
+                "{} files, {docs} documents, {bytes} bytes, {} problems",
+                loaded.files.len(),
+                loaded.problems.len()
+            );
+            std::mem::forget(loaded);
             Ok(0)
         }
         Command::Man => {
@@ -100,7 +132,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
             "several formats without a file: give all but one a file, as in `--format sarif=creview.sarif`"
         );
     }
-    let report = audit(&prepared.settings, &prepared.registry)?;
+    let progress = creview::progress::Progress::for_terminal(args.quiet);
+    let report = creview::audit_with(&prepared.settings, &prepared.registry, &progress)?;
     for out in &outputs {
         let target = out.path.as_deref().or(args.output.as_deref());
         let color = use_color(args.color, target.is_some());
@@ -121,19 +154,22 @@ fn scan(args: ScanArgs) -> Result<u8> {
             Format::Junit => render::junit::render(&report),
             Format::Github => render::github::render(&report),
             Format::Gitlab => render::gitlab::render(&report),
-            Format::Markdown => render::markdown::render(&report),
+            Format::Markdown => render::markdown::render(&report, &prepared.registry),
+            Format::Html => render::html::render(&report, &prepared.registry),
         };
         write_output(target, &text)?;
     }
     if let Some(path) = &args.write_baseline {
         let b = creview::baseline::Baseline::of(&report.findings);
         b.write(path).map_err(anyhow::Error::msg)?;
-        let _ = writeln!(
-            anstream::stderr(),
-            "wrote {} finding(s) to the baseline {}",
-            b.findings.len(),
-            path.display()
-        );
+        if !args.quiet {
+            let _ = writeln!(
+                anstream::stderr(),
+                "wrote {} finding(s) to the baseline {}",
+                b.findings.len(),
+                path.display()
+            );
+        }
     }
     let failed = prepared
         .fail_on
@@ -143,6 +179,22 @@ fn scan(args: ScanArgs) -> Result<u8> {
     // would only delay the exit.
     std::mem::forget(report);
     Ok(u8::from(failed || gap))
+}
+
+fn generate(args: creview::cli::GenerateArgs) -> Result<u8> {
+    let creview::cli::GenerateWhat::Alerts(a) = args.what;
+    let request = settings::Request {
+        paths: a.paths,
+        config: a.config,
+        ..settings::Request::default()
+    };
+    let options = creview::generate::AlertsOptions {
+        plain: a.plain,
+        runbook_url: a.runbook_url,
+    };
+    let text = creview::generate::alerts(&request, &options)?;
+    write_output(None, &text)?;
+    Ok(0)
 }
 
 fn budget(args: BudgetArgs) -> Result<u8> {

@@ -164,6 +164,17 @@ pub fn prepare(req: &Request) -> Result<Prepared, Error> {
             .collect();
         settings.run.params.insert(id.get_ref().clone(), json);
     }
+    // The alerting and SLO checks learn which services declare an SLO or
+    // alerting kept outside the repository (`slo`, `external_alerting`).
+    let decls = service_decls(file);
+    for id in ["ALERT-001", "ALERT-002", "SLO-001", "SLO-002"] {
+        settings
+            .run
+            .params
+            .entry(id.to_string())
+            .or_default()
+            .insert("serviceDecls".into(), decls.clone());
+    }
     let env_name = req
         .environment
         .clone()
@@ -218,6 +229,26 @@ pub fn prepare(req: &Request) -> Result<Prepared, Error> {
         fail_on,
         config,
     })
+}
+
+/// The `[[service]]` declarations as the alerting and SLO checks read them.
+fn service_decls(file: &config::ConfigFile) -> serde_json::Value {
+    serde_json::Value::Array(
+        file.service
+            .iter()
+            .map(|s| {
+                let m = s.matcher.as_ref();
+                serde_json::json!({
+                    "name": s.name.get_ref(),
+                    "namespace": m.and_then(|m| m.namespace.clone()),
+                    "labels": m.map(|m| m.labels.clone()).unwrap_or_default(),
+                    "workloads": m.map(|m| m.workloads.clone()).unwrap_or_default(),
+                    "slo": s.slo.is_some(),
+                    "externalAlerting": s.external_alerting.unwrap_or(false),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// Decimal from a TOML float, through its shortest decimal form (99.95

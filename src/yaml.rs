@@ -728,11 +728,14 @@ impl Node {
 }
 
 /// Splits a JSON Pointer into unescaped segments.
-pub fn pointer_segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+pub fn pointer_segments(pointer: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> + '_ {
+    pointer.split('/').skip(1).map(|s| {
+        if s.contains('~') {
+            std::borrow::Cow::Owned(s.replace("~1", "/").replace("~0", "~"))
+        } else {
+            std::borrow::Cow::Borrowed(s)
+        }
+    })
 }
 
 /// Escapes one JSON Pointer segment.

@@ -228,12 +228,16 @@ fn fixtures_fire_exactly_where_marked() {
 #[test]
 fn the_readme_lists_every_check() {
     let reg = Registry::builtin().expect("the built-in catalog compiles");
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let missing: Vec<&str> = reg
         .checks
         .iter()
         .map(|c| c.spec.id.as_str())
         .filter(|id| !readme.contains(&format!("| {id} |")))
         .collect();
-    assert!(missing.is_empty(), "README.md's catalog table lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "README.md's catalog table lacks {missing:?}"
+    );
 }

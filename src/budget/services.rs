@@ -89,6 +89,36 @@ impl Default for BudgetSettings {
     }
 }
 
+/// The settings every number of the budget stage rests on, shown in the
+/// report's assumptions so a customer can challenge them.
+#[derive(Clone, Debug)]
+pub struct Basis {
+    pub days_per_year: Dec,
+    pub default_target: Dec,
+    pub default_window_days: Dec,
+    pub default_source: String,
+    pub per_risk_threshold: Dec,
+    /// `[risk-defaults."ID"]` of creview.toml, by check.
+    pub overrides: std::collections::BTreeMap<String, RiskOverride>,
+}
+
+impl BudgetSettings {
+    pub fn basis(&self) -> Basis {
+        Basis {
+            days_per_year: self.days_per_year,
+            default_target: self.default_target.fraction(),
+            default_window_days: self.default_window_days,
+            default_source: self.default_source.clone(),
+            per_risk_threshold: self.per_risk_threshold,
+            overrides: self
+                .overrides
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+}
+
 /// The price of one finding, as serialized on it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct FindingRisk {
@@ -128,6 +158,10 @@ pub struct RiskRow {
     /// Fingerprint of the finding it comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finding: Option<String>,
+    /// Where the event's numbers come from (the check's cited basis, an
+    /// override in creview.toml, or a manual risk), so a reader can
+    /// challenge them.
+    pub basis: String,
 }
 
 /// A dependency as priced.
@@ -361,7 +395,10 @@ struct Event {
     basis: String,
 }
 
-fn events(reg: &Registry, check: &str, s: &BudgetSettings) -> Option<(bool, Vec<Event>, Dec, Dec)> {
+/// A check's risk: modifier or not, its events, and the TTD/TTR a modifier adds.
+type CheckRisk = (bool, Vec<Event>, Dec, Dec);
+
+fn events(reg: &Registry, check: &str, s: &BudgetSettings) -> Option<CheckRisk> {
     let spec = &reg.get(check)?.spec;
     let risk = spec.risk.as_ref()?;
     let ov = s.overrides.get(check);
@@ -414,24 +451,35 @@ pub fn assess(
             f.service = Some(slots[*i].budget.name.clone());
         }
     }
-    let slot_of = |f: &Finding| -> Option<usize> {
-        let name = f.service.as_ref()?;
-        slots.iter().position(|x| &x.budget.name == name)
-    };
-    let finding_slots: Vec<Option<usize>> = findings.iter().map(slot_of).collect();
+    let mut slot_index: HashMap<String, usize> = HashMap::new();
+    for (i, slot) in slots.iter().enumerate() {
+        slot_index.entry(slot.budget.name.clone()).or_insert(i);
+    }
+    let finding_slots: Vec<Option<usize>> = findings
+        .iter()
+        .map(|f| f.service.as_ref().and_then(|n| slot_index.get(n).copied()))
+        .collect();
+    // The risk of each check, read once.
+    let mut by_check: HashMap<String, Option<CheckRisk>> = HashMap::new();
+    for f in findings.iter() {
+        if !by_check.contains_key(&f.check) {
+            by_check.insert(f.check.clone(), events(reg, &f.check, s));
+        }
+    }
+    let events = |check: &str| by_check.get(check).and_then(|e| e.as_ref());
 
     // Modifiers per service: the longest TTD added, the TTR additions summed.
     let mut modifiers: HashMap<usize, (Dec, Dec, Vec<String>)> = HashMap::new();
     for (f, slot) in findings.iter().zip(&finding_slots) {
-        let (Some(slot), Some((true, _, dttd, dttr))) = (slot, events(reg, &f.check, s)) else {
+        let (Some(slot), Some((true, _, dttd, dttr))) = (slot, events(&f.check)) else {
             continue;
         };
         let m = modifiers
             .entry(*slot)
             .or_insert((Dec::ZERO, Dec::ZERO, Vec::new()));
         if !m.2.contains(&f.check) {
-            m.0 = m.0.max(dttd);
-            m.1 = m.1 + dttr;
+            m.0 = m.0.max(*dttd);
+            m.1 = m.1 + *dttr;
             m.2.push(f.check.clone());
         }
     }
@@ -441,7 +489,7 @@ pub fn assess(
     let mut rows: HashMap<usize, Vec<RiskRow>> = HashMap::new();
     let mut assumptions: HashMap<usize, Vec<String>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
-        let Some((false, evs, _, _)) = events(reg, &f.check, s) else {
+        let Some((false, evs, _, _)) = events(&f.check) else {
             continue;
         };
         let identity = f
@@ -467,7 +515,7 @@ pub fn assess(
         };
         let year = yearly_budget_minutes(target, s.days_per_year);
         let mut total = Dec::ZERO;
-        for e in &evs {
+        for e in evs {
             // Modifiers lengthen incidents people detect and repair; events
             // the platform heals by itself (TTD 0: a pod rescheduled after a
             // drain) involve no alert and no owner.
@@ -491,6 +539,7 @@ pub fn assess(
                     class: classify(share, s.per_risk_threshold),
                     accepted: !f.is_active(),
                     finding: Some(f.fingerprint.clone()),
+                    basis: e.basis.clone(),
                 });
                 let note = format!(
                     "{} {}: {}/yr x ({} + {} min) x {} = {} bad min/yr{}",
@@ -523,7 +572,7 @@ pub fn assess(
             .as_ref()
             .map(|r| r.to_string())
             .unwrap_or_else(|| f.location.path.clone());
-        let risk = match events(reg, &f.check, s) {
+        let risk = match events(&f.check) {
             Some((false, _, _, _)) => {
                 priced
                     .get(&(f.check.clone(), identity))
@@ -539,7 +588,7 @@ pub fn assess(
                     .map(|rs| {
                         rs.iter()
                             .filter(|r| r.source == "finding" && r.ttd_minutes > Dec::ZERO)
-                            .map(|r| r.events_per_year * (dttd + dttr) * r.impact)
+                            .map(|r| r.events_per_year * (*dttd + *dttr) * r.impact)
                             .fold(Dec::ZERO, |a, b| a + b)
                     })
                     .unwrap_or(Dec::ZERO);
@@ -577,7 +626,7 @@ pub fn assess(
 
     // Manual risks.
     for m in &s.risks {
-        let Some(k) = slots.iter().position(|x| x.budget.name == m.service) else {
+        let Some(k) = slot_index.get(&m.service).copied() else {
             continue;
         };
         let year = slots[k].budget.error_budget.year_minutes;
@@ -596,6 +645,7 @@ pub fn assess(
             class: classify(share, s.per_risk_threshold),
             accepted: m.accepted,
             finding: None,
+            basis: "manual risk in creview.toml [[risk]]".into(),
         });
         assumptions.entry(k).or_default().push(format!(
             "manual risk `{}`: {}/yr x ({} + {} min) x {} (creview.toml [[risk]])",

@@ -143,6 +143,8 @@ pub struct CheckSpec {
     pub origin: String,
     /// Positions of expression fields in the check file, for errors.
     pub positions: BTreeMap<&'static str, Pos>,
+    /// The first paragraph of `docs.fix` on one line (see `remediation`).
+    remediation: String,
 }
 
 #[derive(Clone, Debug)]
@@ -228,7 +230,7 @@ impl CheckSpec {
         let (builtin, pipeline) = match file.engine.as_ref().map(|e| e.value.as_str()) {
             None | Some("cel") => (false, false),
             Some("builtin") => (true, false),
-            Some("pipeline") if category == "INPUT" => (true, true),
+            Some("pipeline") if category == "INPUT" || category == "SLO" => (true, true),
             Some(other) => {
                 return Err(err(
                     pos_of(file.engine.as_ref().expect("engine is set")),
@@ -352,6 +354,7 @@ impl CheckSpec {
             .as_ref()
             .map(|f| crate::yaml::dotted_to_pointer(&f.value))
             .unwrap_or_default();
+        let remediation = one_paragraph(&file.docs.fix);
         Ok(CheckSpec {
             id,
             slug: file.slug.value,
@@ -371,6 +374,7 @@ impl CheckSpec {
             docs: file.docs,
             references: file.references,
             risk: file.risk,
+            remediation,
             params: file.params,
             origin: origin.to_string(),
             positions,
@@ -379,16 +383,19 @@ impl CheckSpec {
 
     /// The one-paragraph remediation shown with each finding.
     pub fn remediation(&self) -> String {
-        self.docs
-            .fix
-            .trim()
-            .split("\n\n")
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.remediation.clone()
     }
+}
+
+/// The first paragraph of a text, on one line.
+fn one_paragraph(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -3,13 +3,24 @@
 //! them (Service -> workloads, PDB -> workloads, HPA -> target, Ingress ->
 //! Service) and derives facts; services group everything per unit of report.
 
+pub mod alert_coverage;
+pub mod alert_routing;
+pub mod alerting;
+pub mod appconfig;
+pub mod compose;
 pub mod datastore;
+pub mod dockerfile;
 pub mod graph;
 pub mod k8s;
 pub mod ownership;
+pub mod prom_selection;
+pub mod promql;
 pub mod selector;
 pub mod service;
 pub mod slo;
+pub mod slo_specs;
+#[cfg(feature = "terraform")]
+pub mod terraform;
 
 use crate::discover::HelmChart;
 use crate::finding::{Note, ResourceRef};
@@ -138,7 +149,15 @@ pub trait Reader: Sync {
 }
 
 /// Every reader, in order.
-pub static READERS: &[&dyn Reader] = &[];
+pub static READERS: &[&dyn Reader] = &[
+    &appconfig::Reader,
+    &dockerfile::DockerfileReader,
+    &compose::ComposeReader,
+    #[cfg(feature = "terraform")]
+    &terraform::READER,
+    &alerting::AlertingReader,
+    &slo_specs::SloReader,
+];
 
 /// Turns loaded documents into resources. `kind: List` is expanded; partial
 /// objects (kustomize patches without a name) are skipped with a note.

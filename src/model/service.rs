@@ -101,18 +101,18 @@ impl Services {
         if let Some(w) = graph.workload_of.get(&r) {
             return self.of_workload(*w);
         }
-        let targets = graph
+        if let Some(ws) = graph
             .service_targets
             .get(&r)
             .or_else(|| graph.pdb_targets.get(&r))
-            .cloned()
-            .or_else(|| {
-                graph
-                    .autoscaler_target
-                    .get(&r)
-                    .map(|t| t.iter().copied().collect())
-            })
-            .unwrap_or_default();
-        targets.into_iter().find_map(|w| self.of_workload(w))
+        {
+            return ws.iter().find_map(|w| self.of_workload(*w));
+        }
+        graph
+            .autoscaler_target
+            .get(&r)
+            .copied()
+            .flatten()
+            .and_then(|w| self.of_workload(w))
     }
 }

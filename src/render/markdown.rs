@@ -1,16 +1,23 @@
-//! A compact Markdown report for a pull-request comment: the summary, one
-//! line per service with its gap, and the findings, the serious ones first,
-//! the rest folded away; long lists are capped so the comment stays
-//! readable with hundreds of findings.
+//! The Markdown report, for a pull-request comment or a wiki page: the same
+//! review as the HTML report ([`Review`]): the executive summary, the most
+//! expensive risks, one line per service with its gap, the worst services'
+//! risk tables, then the findings, the serious ones first and the rest
+//! folded away. Long lists are capped so the comment stays readable with
+//! hundreds of findings.
 
-use super::summary::tally;
+use super::review::{Review, ServiceReview};
+use super::svg::{minutes, percent};
 use crate::Report;
-use crate::budget::decimal::Dec;
+use crate::engine::registry::Registry;
 use crate::finding::{Finding, Severity};
 use std::fmt::Write;
 
 /// Rows per table before "... and N more".
 pub const CAP: usize = 50;
+/// Services whose risk table is shown, the most over budget first.
+const RISK_TABLES: usize = 5;
+/// Risks per service table.
+const RISKS_PER_TABLE: usize = 5;
 
 /// Makes text safe in a table cell.
 fn cell(s: &str) -> String {
@@ -19,10 +26,6 @@ fn cell(s: &str) -> String {
         .replace('\n', " ")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn pct(d: Dec, places: u32) -> String {
-    format!("{}%", d.percent().round_str(places))
 }
 
 fn table(out: &mut String, findings: &[&Finding]) {
@@ -40,18 +43,34 @@ fn table(out: &mut String, findings: &[&Finding]) {
             cell(&f.remediation)
         );
     }
-    if findings.len() > CAP {
-        let _ = writeln!(
-            out,
-            "\n... and {} more; the full list is in the JSON or SARIF report.",
-            findings.len() - CAP
-        );
+    more(
+        out,
+        findings.len(),
+        "the full list is in the JSON, SARIF or HTML report",
+    );
+}
+
+fn more(out: &mut String, total: usize, where_: &str) {
+    if total > CAP {
+        let _ = writeln!(out, "\n... and {} more; {where_}.", total - CAP);
     }
 }
 
-pub fn render(report: &Report) -> String {
-    let t = tally(report);
-    let mut out = String::from("## creview reliability review\n\n");
+fn gap(s: &ServiceReview) -> String {
+    let b = s.budget;
+    if b.meets_slo {
+        "meets it".to_string()
+    } else {
+        format!(
+            "**{} pp short** ({} min/yr over)",
+            b.gap_pp.round_str(4),
+            minutes(b.gap_minutes_per_year)
+        )
+    }
+}
+
+fn headline(r: &Review, out: &mut String) {
+    let t = &r.tally;
     let counts: Vec<String> = Severity::ALL
         .iter()
         .filter(|s| t.all.get(**s) > 0)
@@ -66,8 +85,8 @@ pub fn render(report: &Report) -> String {
         } else {
             format!(" ({})", counts.join(", "))
         },
-        report.stats.files,
-        report.budgets.len()
+        r.files,
+        r.services.len()
     );
     if t.suppressed > 0 {
         let _ = write!(out, " · {} suppressed", t.suppressed);
@@ -76,44 +95,128 @@ pub fn render(report: &Report) -> String {
         let _ = write!(out, " · {} in the baseline", t.baseline);
     }
     out.push_str("\n\n");
-
-    if !report.budgets.is_empty() {
-        out.push_str("| Service | SLO | Projected as built | Gap | Costliest risk |\n|---|---|---|---|---|\n");
-        for b in &report.budgets {
-            let gap = if b.meets_slo {
-                "meets it".to_string()
-            } else {
-                format!(
-                    "**{} pp short** ({} min/yr over)",
-                    b.gap_pp.round_str(4),
-                    b.gap_minutes_per_year.round_str(0)
-                )
-            };
-            let top = b
-                .risks
-                .first()
-                .map(|r| {
-                    format!(
-                        "{} ({} min/yr, {})",
-                        cell(&r.title),
-                        r.bad_minutes_per_year.round_str(1),
-                        pct(r.budget_share, 1)
-                    )
-                })
-                .unwrap_or_else(|| "-".into());
+    if !r.services.is_empty() {
+        let _ = writeln!(
+            out,
+            "**{} of {} service(s) meet their SLO as the design is written.**\n",
+            r.meeting,
+            r.services.len()
+        );
+    }
+    let top = r.top_risks();
+    if !top.is_empty() {
+        let _ = writeln!(out, "The {} most expensive risks:\n", top.len());
+        for (i, t) in top.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "| {} | {} · {} | {} | {} | {} |",
-                cell(&b.name),
-                pct(b.slo.target, 4),
-                cell(&b.slo.source),
-                pct(b.projected_availability, 4),
-                gap,
-                top
+                "{}. {} in `{}`: {} bad min/yr, {} of its budget ({})",
+                i + 1,
+                cell(&t.risk.title),
+                cell(&t.service.budget.name),
+                minutes(t.risk.bad_minutes_per_year),
+                percent(t.risk.budget_share, 1),
+                t.risk.class.as_str()
             );
         }
         out.push('\n');
     }
+}
+
+fn services(r: &Review, out: &mut String) {
+    if r.services.is_empty() {
+        return;
+    }
+    out.push_str("| Service | SLO | Projected as built | Gap | Budget used | Costliest risk |\n|---|---|---|---|---|---|\n");
+    for s in r.services.iter().take(CAP) {
+        let b = s.budget;
+        let top = b
+            .risks
+            .first()
+            .map(|r| {
+                format!(
+                    "{} ({} min/yr, {})",
+                    cell(&r.title),
+                    minutes(r.bad_minutes_per_year),
+                    percent(r.budget_share, 1)
+                )
+            })
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "| {} | {} · {} | {} | {} | {} | {} |",
+            cell(&b.name),
+            percent(b.slo.target, 4),
+            cell(&b.slo.source),
+            percent(b.projected_availability, 4),
+            gap(s),
+            percent(b.budget_share, 0),
+            top
+        );
+    }
+    more(
+        out,
+        r.services.len(),
+        "every service is in the JSON or HTML report",
+    );
+    out.push('\n');
+
+    let mut worst: Vec<&ServiceReview> = r
+        .services
+        .iter()
+        .filter(|s| !s.budget.risks.is_empty())
+        .collect();
+    worst.sort_by_key(|s| std::cmp::Reverse(s.budget.budget_share));
+    if worst.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>Risk stack rank of the {} service(s) spending the most budget</summary>\n",
+        worst.len().min(RISK_TABLES)
+    );
+    for s in worst.iter().take(RISK_TABLES) {
+        let b = s.budget;
+        let _ = writeln!(
+            out,
+            "#### {}\n\nBudget {} min/yr; risks expected to spend {} min/yr ({}).\n\n| # | Risk | Events/yr | TTD + TTR min | Impact | Bad min/yr | Share | Class |\n|---|---|---|---|---|---|---|---|",
+            cell(&b.name),
+            minutes(b.error_budget.year_minutes),
+            minutes(b.expected_bad_minutes_per_year),
+            percent(b.budget_share, 1)
+        );
+        for (i, risk) in b.risks.iter().take(RISKS_PER_TABLE).enumerate() {
+            let _ = writeln!(
+                out,
+                "| {} | {}{} | {} | {} + {} | {} | {} | {} | {} |",
+                i + 1,
+                cell(&risk.title),
+                if risk.accepted { " (accepted)" } else { "" },
+                risk.events_per_year,
+                risk.ttd_minutes,
+                risk.ttr_minutes,
+                risk.impact,
+                minutes(risk.bad_minutes_per_year),
+                percent(risk.budget_share, 1),
+                risk.class.as_str()
+            );
+        }
+        if b.risks.len() > RISKS_PER_TABLE {
+            let _ = writeln!(
+                out,
+                "\n... and {} smaller risk(s).",
+                b.risks.len() - RISKS_PER_TABLE
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str("</details>\n\n");
+}
+
+pub fn render(report: &Report, registry: &Registry) -> String {
+    let review = Review::new(report, registry);
+    let mut out = String::from("## creview reliability review\n\n");
+    headline(&review, &mut out);
+    services(&review, &mut out);
 
     let active: Vec<&Finding> = report.findings.iter().filter(|f| f.is_active()).collect();
     let (serious, rest): (Vec<&Finding>, Vec<&Finding>) =

@@ -5,12 +5,15 @@ pub mod budget;
 pub mod catalog;
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod review;
 pub mod sarif;
 pub mod summary;
+pub mod svg;
 pub mod table;
 
 use std::path::PathBuf;
@@ -25,6 +28,7 @@ pub enum Format {
     Github,
     Gitlab,
     Markdown,
+    Html,
 }
 
 pub const FORMATS: &[(&str, Format)] = &[
@@ -35,6 +39,7 @@ pub const FORMATS: &[(&str, Format)] = &[
     ("github", Format::Github),
     ("gitlab", Format::Gitlab),
     ("markdown", Format::Markdown),
+    ("html", Format::Html),
 ];
 
 /// One output: a format, and the file it goes to (`None`: standard output

@@ -5,9 +5,16 @@
 //! fail with "too many connections" for every service on the database, not
 //! only the one that scaled. A pooler (PgBouncer, Pgpool-II, ProxySQL) in
 //! between is fine; the Cloud SQL Auth Proxy does not pool.
+//!
+//! App side: a client's datasource URL and Hikari pool size may come from
+//! the Spring config linked to the workload (`spring.datasource.url`,
+//! `spring.datasource.hikari.maximum-pool-size`, relaxed binding, active
+//! profile), under the container's environment, which wins.
 
 use super::container_env::{self, EnvVar};
 use crate::engine::{Ctx, Hit};
+use crate::model::appconfig::keys::squash;
+use crate::model::appconfig::view::Apps;
 use crate::model::graph::{Workload, WorkloadId, autoscaler_max_of};
 use crate::model::k8s::{Container, WorkloadKind, int_or_percent};
 use crate::model::{Inventory, Resource, ResourceId};
@@ -426,6 +433,7 @@ impl super::BuiltinCheck for Check {
         let mut counted: Vec<Vec<Contribution>> =
             (0..databases.len()).map(|_| Vec::new()).collect();
         let mut unknown: Vec<Vec<String>> = vec![Vec::new(); databases.len()];
+        let apps = Apps::build(inv, g, false);
         for (wid, w) in g.workloads.iter().enumerate() {
             if poolers.contains(&wid) || databases.iter().any(|d| d.workload == wid) {
                 continue;
@@ -438,7 +446,38 @@ impl super::BuiltinCheck for Check {
             let r = &inv.resources[w.resource];
             let mut seen: Vec<usize> = Vec::new();
             for c in w.containers.iter().filter(|c| !c.init && !c.sidecar) {
-                let env = container_env::container_env(inv, g, w.resource, &c.pointer);
+                let mut env = container_env::container_env(inv, g, w.resource, &c.pointer);
+                let mut pool_source: Option<String> = None;
+                if let Some(app) = apps
+                    .configured(wid)
+                    .filter(|a| a.container.as_deref() == Some(c.pointer.as_str()))
+                {
+                    for (key, var) in [
+                        ("spring.datasource.url", "SPRING_DATASOURCE_URL"),
+                        (
+                            "spring.datasource.hikari.maximum-pool-size",
+                            "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE",
+                        ),
+                        (
+                            "spring.datasource.hikari.minimum-idle",
+                            "SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE",
+                        ),
+                    ] {
+                        let Some(s) = app.get(key).filter(|s| s.known && !s.from_env) else {
+                            continue;
+                        };
+                        if env.iter().any(|e| squash(&e.name) == squash(key)) {
+                            continue;
+                        }
+                        if key.contains("pool-size") {
+                            pool_source = Some(format!("{}, {}", s.origin, app.profile_text()));
+                        }
+                        env.push(EnvVar {
+                            name: var.to_string(),
+                            value: Some(app.resolve(&s.value)),
+                        });
+                    }
+                }
                 let Some(client) = client_of(&env) else {
                     continue;
                 };
@@ -458,7 +497,10 @@ impl super::BuiltinCheck for Check {
                     Some(pool) => {
                         let (pods, surge, what) = peak_pods(inv, w, r);
                         counted[di].push(Contribution {
-                            name: format!("{} `{}`", r.kind, r.name),
+                            name: match &pool_source {
+                                Some(src) => format!("{} `{}` (pool from {src})", r.kind, r.name),
+                                None => format!("{} `{}`", r.kind, r.name),
+                            },
                             pool,
                             pods,
                             surge,

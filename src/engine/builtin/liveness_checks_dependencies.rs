@@ -10,10 +10,23 @@
 //! probes running the client of a remote system (`pg_isready -h db`,
 //! `redis-cli -h cache`, `curl http://auth/`). A plain `/health` or
 //! `/healthz` is reported as info: the manifest does not show what it checks.
+//!
+//! App side (the Spring config linked to the workload, see
+//! `model::appconfig`): the health indicators of remote systems the
+//! aggregate endpoint includes are named in the message; a path that the
+//! config shows to be the aggregate (a custom base path or mapping, or
+//! `/healthz` mapped to it) is reported like `/actuator/health`, high when
+//! the config shows dependency indicators in it; and a
+//! `management.endpoint.health.group.liveness.include` that lists remote
+//! indicators (`db`, `redis`, `mongo`, `rabbit`, `circuitBreakers`...) is
+//! reported at that key, with or without a manifest.
 
+use super::appconfig_support::{Adjust, Emitter};
 use super::probe_targets::{self, Dependency, PathKind, SelfNames};
 use crate::engine::{Ctx, Hit};
 use crate::finding::Severity;
+use crate::model::appconfig::spring;
+use crate::model::appconfig::view::{App, Apps};
 use crate::model::graph::Workload;
 use crate::model::{Inventory, Resource};
 
@@ -25,7 +38,9 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        for w in &ctx.graph.workloads {
+        let apps = Apps::build(ctx.inv, ctx.graph, false);
+        let mut config_side = Emitter::default();
+        for (wid, w) in ctx.graph.workloads.iter().enumerate() {
             if w.kind.is_batch() {
                 continue;
             }
@@ -43,13 +58,68 @@ impl super::BuiltinCheck for Check {
                 };
                 let me = self_names(ctx.inv, w, r, &c.image.repository);
                 let deps = probe_targets::inspect(probe, node, &me);
-                let Some(dep) = deps.first() else {
-                    continue;
-                };
                 let who = format!("container `{}` of {} `{}`", c.name, r.kind, r.name);
-                let Some((message, info)) = describe(&who, dep) else {
+                let app = apps
+                    .configured(wid)
+                    .filter(|a| a.container.as_deref() == Some(c.pointer.as_str()));
+                let probe_path = probe
+                    .path(&["httpGet", "path"])
+                    .and_then(crate::yaml::Node::scalar_text);
+                // The app's config says what the probed path is.
+                let dep = match (deps.first(), app, &probe_path) {
+                    (Some(Dependency::Path { kind, .. }), Some(app), Some(path))
+                        if matches!(kind, PathKind::Generic | PathKind::Other)
+                            && is_aggregate(app, path) =>
+                    {
+                        Dependency::Path {
+                            path: path.clone(),
+                            kind: PathKind::SpringAggregate,
+                        }
+                    }
+                    (None, Some(app), Some(path)) => {
+                        if is_aggregate(app, path) {
+                            Dependency::Path {
+                                path: path.clone(),
+                                kind: PathKind::SpringAggregate,
+                            }
+                        } else {
+                            if on_group(&spring::health_paths(app).liveness, path) {
+                                liveness_group(app, Some(&who), &mut config_side);
+                            }
+                            continue;
+                        }
+                    }
+                    (Some(d), _, _) => d.clone(),
+                    (None, _, _) => continue,
+                };
+                let dep = &dep;
+                let Some((mut message, mut info)) = describe(&who, dep) else {
                     continue;
                 };
+                if let (
+                    Some(app),
+                    Dependency::Path {
+                        kind: PathKind::SpringAggregate,
+                        ..
+                    },
+                ) = (app, dep)
+                {
+                    let indicators = spring::indicators(app);
+                    if indicators.is_empty() {
+                        message.push_str(&format!(
+                            ". The app's configuration shows no indicator of a remote system in it, but any such dependency on the classpath adds one {}",
+                            app.note()
+                        ));
+                    } else {
+                        info = false;
+                        message.push_str(&format!(
+                            ". The app's configuration shows these indicators in it: {} {}",
+                            spring::list_indicators(&indicators),
+                            app.note()
+                        ));
+                        message = app.redact(&message);
+                    }
+                }
                 let mut hit = Hit::resource(
                     w.resource,
                     format!("{}/livenessProbe{}", c.pointer, dep.pointer()),
@@ -69,7 +139,59 @@ impl super::BuiltinCheck for Check {
                 hits.push(hit);
             }
         }
+        for app in apps.apps.iter().filter(|a| a.has_config) {
+            liveness_group(app, None, &mut config_side);
+        }
+        config_side.finish(hits);
     }
+}
+
+fn norm(path: &str) -> String {
+    let p = path.split('?').next().unwrap_or(path).trim_end_matches('/');
+    if p.is_empty() {
+        "/".into()
+    } else {
+        p.to_string()
+    }
+}
+
+fn on_group(paths: &[String], path: &str) -> bool {
+    let p = norm(path);
+    paths.contains(&p)
+}
+
+/// Whether a probe path is the app's aggregate health endpoint.
+fn is_aggregate(app: &App, path: &str) -> bool {
+    on_group(&spring::health_paths(app).aggregate, path)
+}
+
+/// `management.endpoint.health.group.liveness.include` with indicators of
+/// remote systems.
+fn liveness_group(app: &App, probe: Option<&str>, out: &mut Emitter) {
+    let Some((external, s)) = spring::group_external(app, "liveness") else {
+        return;
+    };
+    if external.is_empty() {
+        return;
+    }
+    let by = match probe {
+        Some(who) => format!("{who} probes this group"),
+        None => "a liveness probe on this group".to_string(),
+    };
+    out.at(
+        app,
+        s,
+        format!(
+            "the liveness health group includes {} (`{}`): {by}, so when one of them is slow or down, {RESTART_STORM}. Keep the liveness group to `livenessState` (the default) and move dependencies to readiness, or to nothing",
+            external
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            s.key
+        ),
+        Adjust::none(),
+    );
 }
 
 /// The workload's own names (a probe through its own Service reaches itself).

@@ -1,9 +1,11 @@
-//! DATA-001 (Kubernetes side): operator-managed PostgreSQL clusters with no
+//! DATA-001: datastores with no automated backup. Kubernetes side here:
+//! operator-managed PostgreSQL clusters with no
 //! automated backup. CloudNativePG takes base backups only when a Backup or
 //! ScheduledBackup asks for one, and archives WAL only with `spec.backup`
 //! or a backup plugin; the Zalando operator backs up through WAL-G/WAL-E
 //! settings (cluster environment, pod environment ConfigMap or operator
-//! configuration) or logical backups.
+//! configuration) or logical backups. The Terraform side (RDS, Cloud SQL,
+//! DynamoDB, EFS) is in `terraform/backups.rs`.
 
 use crate::engine::{Ctx, Hit};
 use crate::model::datastore;
@@ -107,5 +109,7 @@ impl super::BuiltinCheck for Check {
             }
             hits.push(hit);
         }
+        #[cfg(feature = "terraform")]
+        super::terraform::backups::run(ctx, hits);
     }
 }

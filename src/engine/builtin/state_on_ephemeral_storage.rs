@@ -3,8 +3,20 @@
 //! filesystem, so a reschedule, an eviction or (for the container
 //! filesystem) a mere container restart deletes the data. Also Strimzi
 //! `ephemeral` storage and ECK data volumes replaced by an emptyDir.
+//!
+//! Compose side: a service running a datastore (by its image, or the base
+//! image of the Dockerfile it builds) with no named volume or bind mount on
+//! its data directory: on tmpfs (critical), in an anonymous volume (its own
+//! `- /var/lib/mysql` or the image's `VOLUME`: survives restarts, not
+//! `docker compose down` or a new host; two levels lower), or in the
+//! container's writable layer (critical). A named volume or bind mount
+//! elsewhere (the data directory moved there), caches (persistence off, an
+//! evicting policy, named `cache`), client commands and one-shot services
+//! are not reported; development stacks are info.
 
+use super::compose_support::{for_environment, services, who};
 use crate::engine::{Ctx, Hit};
+use crate::model::compose::{self, MountKind};
 use crate::model::datastore::{self, Engine, Mount, VolumeKind, int, is_within};
 use crate::model::graph::Workload;
 use crate::yaml::Node;
@@ -20,6 +32,7 @@ impl super::BuiltinCheck for Check {
         workloads(ctx, hits);
         strimzi(ctx, hits);
         elasticsearch(ctx, hits);
+        compose_services(ctx, hits);
     }
 }
 
@@ -341,3 +354,344 @@ fn elasticsearch(ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Compose.
+
+/// Official images that declare their data directory as a `VOLUME`, so
+/// Docker keeps the data in an anonymous volume when nothing is mounted.
+const IMAGE_VOLUMES: &[(&str, &[&str])] = &[
+    ("postgres", &["/var/lib/postgresql/data"]),
+    ("postgis/postgis", &["/var/lib/postgresql/data"]),
+    ("timescale/timescaledb", &["/var/lib/postgresql/data"]),
+    ("pgvector/pgvector", &["/var/lib/postgresql/data"]),
+    ("mysql", &["/var/lib/mysql"]),
+    ("mysql/mysql-server", &["/var/lib/mysql"]),
+    ("mariadb", &["/var/lib/mysql"]),
+    ("mongo", &["/data/db", "/data/configdb"]),
+    ("redis", &["/data"]),
+    ("rabbitmq", &["/var/lib/rabbitmq"]),
+    ("cassandra", &["/var/lib/cassandra"]),
+    ("couchdb", &["/opt/couchdb/data"]),
+    ("influxdb", &["/var/lib/influxdb", "/var/lib/influxdb2"]),
+    ("neo4j", &["/data"]),
+    ("zookeeper", &["/data", "/datalog"]),
+    ("consul", &["/consul/data"]),
+    ("hashicorp/consul", &["/consul/data"]),
+    ("clickhouse/clickhouse-server", &["/var/lib/clickhouse"]),
+    ("confluentinc/cp-kafka", &["/var/lib/kafka/data"]),
+];
+
+/// What an image says about its data directory.
+enum ImageVolumes {
+    /// It declares these paths `VOLUME`.
+    Declares(Vec<String>),
+    /// It is known to declare none.
+    None,
+    /// The input does not tell.
+    Unknown,
+}
+
+/// Data directories the image itself declares as `VOLUME`, for the images
+/// whose Dockerfiles are known.
+fn image_volumes(image: &crate::model::k8s::ImageRef) -> ImageVolumes {
+    let hub = image
+        .registry
+        .as_deref()
+        .is_none_or(|r| r == "docker.io" || r == "index.docker.io" || r == "registry-1.docker.io");
+    let repo = image
+        .repository
+        .strip_prefix("library/")
+        .unwrap_or(&image.repository);
+    if hub {
+        if let Some((_, dirs)) = IMAGE_VOLUMES.iter().find(|(r, _)| *r == repo) {
+            return ImageVolumes::Declares(dirs.iter().map(|d| d.to_string()).collect());
+        }
+        // Bitnami images declare their /bitnami/<app> folder.
+        if repo.starts_with("bitnami/") {
+            return ImageVolumes::Declares(vec!["/bitnami".into()]);
+        }
+    }
+    // Elastic's images keep data in the image's filesystem.
+    let elastic = (hub && repo == "elasticsearch")
+        || (image.registry.as_deref() == Some("docker.elastic.co")
+            && repo == "elasticsearch/elasticsearch");
+    if elastic {
+        return ImageVolumes::None;
+    }
+    ImageVolumes::Unknown
+}
+
+/// A Kubernetes-shaped container node (env list, command) from a compose
+/// service, for the datastore helpers.
+fn container_like(service: &Node) -> Node {
+    use crate::yaml::{Entry, Value};
+    let pos = service.pos;
+    let s = |t: String| Node {
+        value: Value::Str(t),
+        pos,
+    };
+    let env = compose::env_vars(service)
+        .into_iter()
+        .filter_map(|(k, v, _)| {
+            Some(Node {
+                value: Value::Map(vec![
+                    Entry {
+                        key: "name".into(),
+                        key_pos: pos,
+                        value: s(k),
+                    },
+                    Entry {
+                        key: "value".into(),
+                        key_pos: pos,
+                        value: s(v?),
+                    },
+                ]),
+                pos,
+            })
+        })
+        .collect();
+    let argv: Vec<Node> = compose::argv(service.get("entrypoint"))
+        .unwrap_or_default()
+        .into_iter()
+        .chain(compose::argv(service.get("command")).unwrap_or_default())
+        .map(s)
+        .collect();
+    Node {
+        value: Value::Map(vec![
+            Entry {
+                key: "env".into(),
+                key_pos: pos,
+                value: Node {
+                    value: Value::Seq(env),
+                    pos,
+                },
+            },
+            Entry {
+                key: "command".into(),
+                key_pos: pos,
+                value: Node {
+                    value: Value::Seq(argv),
+                    pos,
+                },
+            },
+        ]),
+        pos,
+    }
+}
+
+/// Redis-like persistence switched off, or an evicting policy: a cache.
+fn compose_cache(service: &Node, container: &Node) -> bool {
+    let mut text = String::new();
+    for w in container
+        .get("command")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::scalar_text)
+    {
+        text.push_str(if w.is_empty() { "\"\"" } else { &w });
+        text.push(' ');
+    }
+    for (k, v, _) in compose::env_vars(service) {
+        let v = v.unwrap_or_default();
+        match (k.as_str(), v.to_ascii_lowercase().as_str()) {
+            ("REDIS_RDB_POLICY_DISABLED" | "VALKEY_RDB_POLICY_DISABLED", "yes" | "true") => {
+                text.push_str(" --save \"\" ")
+            }
+            ("REDIS_AOF_ENABLED" | "VALKEY_AOF_ENABLED", "no" | "false") => {
+                text.push_str(" --appendonly no ")
+            }
+            ("REDIS_ARGS" | "REDIS_EXTRA_FLAGS" | "VALKEY_EXTRA_FLAGS", _) => {
+                text.push(' ');
+                text.push_str(&v);
+                text.push(' ');
+            }
+            _ => {}
+        }
+    }
+    let t = text.replace('\'', "\"");
+    let lru =
+        t.contains("allkeys-lru") || t.contains("allkeys-lfu") || t.contains("allkeys-random");
+    let save_off = t.contains("--save \"\"") || t.contains("--save \"\" ");
+    let aof_on = t.contains("--appendonly yes");
+    lru || (save_off && !aof_on)
+}
+
+fn compose_services(ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
+    for (id, r, facts) in services(ctx) {
+        if facts.one_shot().is_some() {
+            continue;
+        }
+        let Some((engine, image)) = compose::engine(ctx.inv, r) else {
+            continue;
+        };
+        let node = &r.node;
+        let derived = node
+            .get("labels")
+            .map(|l| l.to_json().to_string())
+            .is_some_and(|j| j.contains("creview.io/derived-data") && j.contains("true"));
+        let container = container_like(node);
+        if derived || datastore::runs_client(&container) {
+            continue;
+        }
+        let named_cache = r
+            .name
+            .to_ascii_lowercase()
+            .split(['-', '_', '.'])
+            .any(|t| t == "cache");
+        if engine.cache_like && (named_cache || compose_cache(node, &container)) {
+            continue;
+        }
+        let dirs = datastore::data_dirs(&container, engine, &image);
+        let mounts = compose::mounts(node);
+        let touches = |m: &compose::Mount| {
+            if dirs.is_empty() {
+                !scratch(&m.target)
+            } else {
+                dirs.iter()
+                    .any(|d| is_within(d, &m.target) || is_within(&m.target, d))
+            }
+        };
+        let persistent =
+            |m: &&compose::Mount| matches!(m.kind, MountKind::Named(_) | MountKind::Bind(_));
+        let data: Vec<&compose::Mount> = mounts.iter().filter(|m| touches(m)).collect();
+        if data.iter().any(persistent) {
+            continue;
+        }
+        // A volume mounted elsewhere: the data directory was most likely
+        // moved there by configuration we cannot see.
+        if mounts
+            .iter()
+            .filter(persistent)
+            .any(|m| !scratch(&m.target))
+        {
+            continue;
+        }
+        let (runs, what) = if engine.display == "database" {
+            (
+                format!("a database (image `{}`)", image.repository),
+                "database".to_string(),
+            )
+        } else {
+            (engine.display.to_string(), engine.display.to_string())
+        };
+        let dir = dirs.first().cloned().unwrap_or_default();
+        let at = if dir.is_empty() {
+            String::new()
+        } else {
+            format!(" ({dir})")
+        };
+        let field = if compose::builds(node) && compose::image(node).is_none() {
+            "/build"
+        } else {
+            "/image"
+        };
+        let mut declared: Vec<String> = Vec::new();
+        let mut known = true;
+        let mut learn = |v: ImageVolumes, declared: &mut Vec<String>| match v {
+            ImageVolumes::Declares(d) => declared.extend(d),
+            ImageVolumes::None => {}
+            ImageVolumes::Unknown => known = false,
+        };
+        match super::compose_support::built_dockerfile(ctx, &facts) {
+            Some((_, parsed, stage)) => {
+                learn(
+                    image_volumes(&crate::model::k8s::ImageRef::parse(
+                        parsed.base_image(stage),
+                    )),
+                    &mut declared,
+                );
+                for s in parsed.chain(stage) {
+                    for ins in parsed.stages[s]
+                        .instructions
+                        .iter()
+                        .filter(|i| i.keyword == "VOLUME")
+                    {
+                        let paths = ins.exec.clone().unwrap_or_else(|| {
+                            ins.arguments
+                                .split_whitespace()
+                                .map(str::to_string)
+                                .collect()
+                        });
+                        declared.extend(paths);
+                    }
+                }
+            }
+            None => learn(image_volumes(&image), &mut declared),
+        }
+        let image_volume = declared
+            .iter()
+            .any(|v| dirs.is_empty() || dirs.iter().any(|d| is_within(d, v) || is_within(v, d)));
+        let hit = if let Some(m) = data.iter().find(|m| m.kind == MountKind::Tmpfs) {
+            super::compose_support::hit(
+                ctx,
+                id,
+                &m.pointer,
+                format!(
+                    "{} keeps its {what} data{at} on tmpfs (`{}`): it lives in memory and is gone whenever the container stops",
+                    who(r),
+                    m.target
+                ),
+            )
+        } else if let Some(m) = data.iter().find(|m| m.kind == MountKind::Anonymous) {
+            super::compose_support::hit(
+                ctx,
+                id,
+                &m.pointer,
+                format!(
+                    "{} keeps its {what} data{at} in an anonymous volume (`{}`): it survives restarts, but `docker compose down` orphans it and the next `up` starts empty, and it is gone with the host",
+                    who(r),
+                    m.target
+                ),
+            )
+            .lowered(2, ANONYMOUS)
+        } else if image_volume {
+            super::compose_support::hit(
+                ctx,
+                id,
+                field,
+                format!(
+                    "{} runs {runs} with no volume for its data{at}: the image declares it a `VOLUME`, so Docker keeps it in an anonymous volume that survives restarts, but `docker compose down` orphans it and the next `up` starts empty, and it is gone with the host. Mount a named volume there",
+                    who(r)
+                ),
+            )
+            .lowered(2, ANONYMOUS)
+        } else if known {
+            super::compose_support::hit(
+                ctx,
+                id,
+                field,
+                format!(
+                    "{} runs {runs} with no volume for its data{at}: the data lives in the container's writable layer and is lost whenever the container is recreated (a new image, a changed setting, `docker compose down`)",
+                    who(r)
+                ),
+            )
+        } else {
+            super::compose_support::hit(
+                ctx,
+                id,
+                field,
+                format!(
+                    "{} runs {runs} with no volume for its data{at}: unless its image declares that directory a `VOLUME`, the data lives in the container's writable layer and is lost whenever the container is recreated; if it does, an anonymous volume keeps it until `docker compose down`. Mount a named volume there",
+                    who(r)
+                ),
+            )
+            .lowered(
+                1,
+                "cannot tell whether the image declares its data directory a VOLUME (official images do: the data then survives restarts, not `docker compose down` or the host)",
+            )
+        };
+        let hit = if engine.cache_like {
+            hit.lowered(
+                1,
+                "Redis-like stores are often caches; if this data can be rebuilt, label the service creview.io/derived-data: \"true\"",
+            )
+        } else {
+            hit
+        };
+        hits.push(for_environment(hit, &facts));
+    }
+}
+
+const ANONYMOUS: &str = "an anonymous volume survives container restarts and recreation by compose; only `down`, a volume prune or losing the host loses it";

@@ -1,0 +1,46 @@
+//! SLO-001: a user-facing service (Ingress, LoadBalancer or NodePort
+//! Service, a mesh or Gateway API route, published compose ports) with no
+//! SLO: none of the repository's SLO
+//! specs names it or selects it in its SLI queries, and creview.toml
+//! declares no `slo` for it (nor `external_alerting`, for SLOs kept in a
+//! SaaS). The budget then assumes the default target.
+
+use super::{declared, service_label};
+use crate::engine::{Ctx, Hit};
+use crate::model::alert_coverage::{Regexes, identities, slo_covers};
+use crate::model::slo_specs;
+
+pub struct Check;
+
+impl crate::engine::builtin::BuiltinCheck for Check {
+    fn slug(&self) -> &'static str {
+        "no-slo-defined"
+    }
+
+    fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
+        let docs = slo_specs::docs(ctx.inv);
+        let mut re = Regexes::default();
+        for id in identities(ctx.inv, ctx.graph, ctx.services) {
+            if !id.serving
+                || !id.user_facing
+                || declared(ctx, &id, "slo")
+                || declared(ctx, &id, "externalAlerting")
+            {
+                continue;
+            }
+            let linked = docs.iter().any(|d| slo_covers(d, &id, &mut re));
+            if linked {
+                continue;
+            }
+            let Some(anchor) = id.anchor else { continue };
+            hits.push(Hit::resource(
+                anchor,
+                "",
+                format!(
+                    "service {} has no SLO: no SLO spec (Sloth, Pyrra, OpenSLO, slo-generator) names it, and creview.toml declares none, so its error budget is an assumption and nobody can tell whether it is reliable enough. Define an availability and a latency SLO (or set `slo` on its [[service]] in creview.toml)",
+                    service_label(&id)
+                ),
+            ));
+        }
+    }
+}

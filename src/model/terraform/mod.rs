@@ -1,0 +1,79 @@
+//! Terraform: `.tf` files read with `hcl-edit` and evaluated statically, so
+//! that infrastructure checks see what a plan would create as far as the
+//! files tell, and say "cannot tell" where they do not.
+//!
+//! - [`config`]: parsing, and folders (modules) with their variables,
+//!   locals, outputs, blocks and `.tfvars`;
+//! - [`eval`] and [`funcs`]: the evaluator, over module instances (a root
+//!   folder, or a folder called through a local `module` block);
+//! - [`modules`]: well-known public modules, checked through their inputs;
+//! - [`build`]: blocks into [`crate::model::Resource`]s with positions;
+//! - [`facts`]: what checks ask of those resources (unknown values, zones,
+//!   environment, references).
+//!
+//! A parse error is an INPUT-001 problem at its position; the other files
+//! are still read.
+
+pub mod build;
+pub mod config;
+pub mod eval;
+pub mod facts;
+pub mod funcs;
+pub mod modules;
+pub mod value;
+
+use crate::model::Inventory;
+
+/// The Terraform reader (see [`crate::model::Reader`]).
+pub struct Reader;
+
+pub static READER: Reader = Reader;
+
+impl crate::model::Reader for Reader {
+    fn name(&self) -> &'static str {
+        "terraform"
+    }
+
+    fn read(&self, inv: &mut Inventory) {
+        if !inv
+            .files
+            .iter()
+            .any(|f| f.kind == crate::source::FileKind::Terraform)
+        {
+            return;
+        }
+        let mut problems = Vec::new();
+        let parsed = config::parse_all(&inv.files, &mut problems);
+        let folders = config::folders(&inv.files, &parsed);
+        let mut world = eval::World::new(&inv.files, &parsed, folders);
+        world.instantiate();
+        let mut resources = Vec::new();
+        build::resources(&world, &mut resources);
+        if world.exhausted.get() {
+            inv.notes.push(crate::finding::Note {
+                path: String::new(),
+                line: None,
+                message: "the Terraform configuration is too large to evaluate fully; some values are reported as unknown".into(),
+            });
+        }
+        drop(world);
+        inv.problems.extend(problems);
+        if std::env::var_os("CREVIEW_TF_DUMP").is_some() {
+            for r in &resources {
+                eprintln!(
+                    "== {} {} [{}] {}:{}\n{}",
+                    r.kind,
+                    r.name,
+                    r.namespace,
+                    inv.files[r.file].display,
+                    r.node.pos,
+                    serde_json::to_string(&r.node.to_json()).unwrap_or_default()
+                );
+            }
+        }
+        inv.resources.extend(resources);
+    }
+}
+
+#[cfg(test)]
+mod tests;
