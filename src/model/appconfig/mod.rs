@@ -54,14 +54,10 @@ impl super::Reader for Reader {
 
 impl Reader {
     fn read_all(&self, inv: &mut Inventory) {
-        let t = std::time::Instant::now();
         let mut masks: HashMap<FileId, Vec<Mask>> = HashMap::new();
         manifest_masks(inv, &mut masks);
-        let t1 = t.elapsed();
         let sources = collect(inv, &mut masks);
-        let t2 = t.elapsed();
         apply_masks(inv, masks);
-        let t3 = t.elapsed();
         if sources.is_empty() {
             return;
         }
