@@ -536,14 +536,20 @@ impl<'a> Coverage<'a> {
                     .as_deref()
                     .is_some_and(|m| MIXIN_PREFIXES.iter().any(|p| m.starts_with(p)));
                 let ns_only = !sel.matchers.iter().any(|m| identity_key(&m.name))
-                    && sel.matchers.iter().any(|m| NAMESPACE_KEYS.contains(&m.name.as_str()));
+                    && sel
+                        .matchers
+                        .iter()
+                        .any(|m| NAMESPACE_KEYS.contains(&m.name.as_str()));
                 mixin
                     || ns_only
                     || sel.matchers.iter().any(|m| {
                         identity_key(&m.name)
                             && (m.op == Op::Re || POD_KEYS.contains(&m.name.as_str()))
                     })
-                    || sel.metric.as_deref().is_some_and(|m| m.starts_with("probe_"))
+                    || sel
+                        .metric
+                        .as_deref()
+                        .is_some_and(|m| m.starts_with("probe_"))
             });
             let eq_values: Vec<&str> = a
                 .selectors

@@ -1547,10 +1547,7 @@ fn read_project(
             .get("services")
             .map(Node::entries)
             .unwrap_or_default();
-        !services.is_empty()
-            && services
-                .iter()
-                .all(|e| bases.contains(&(i, e.key.clone())))
+        !services.is_empty() && services.iter().all(|e| bases.contains(&(i, e.key.clone())))
     };
     let mut included: Vec<usize> = Vec::new();
     let mut left_out: Vec<(usize, &str)> = Vec::new();
