@@ -560,12 +560,12 @@ impl<'a> Coverage<'a> {
                 .collect();
             let metrics: Vec<&str> = a.metrics().collect();
             for (ii, id) in identities.iter().enumerate() {
-                if !needs_full
-                    && !eq_values.iter().any(|v| id_values[ii].contains(v))
-                    && !(id.name.len() >= 4
+                if !(needs_full
+                    || eq_values.iter().any(|v| id_values[ii].contains(v))
+                    || (id.name.len() >= 4
                         && metrics
                             .iter()
-                            .any(|m| m.split(':').any(|p| p.starts_with(&prefixes[ii]))))
+                            .any(|m| m.split(':').any(|p| p.starts_with(&prefixes[ii])))))
                 {
                     continue;
                 }
