@@ -187,14 +187,20 @@ const NAME_LABELS: &[&str] = &["app.kubernetes.io/name", "app", "k8s-app", "name
 
 /// Identities of every service of the report.
 pub fn identities(inv: &Inventory, graph: &Graph, services: &Services) -> Vec<Identity> {
-    let mut routed = Vec::new();
+    // Hosts and backends named by routes, as Service names (`checkout`,
+    // `checkout.shop.svc.cluster.local` -> `checkout`).
+    let mut strs = Vec::new();
     for r in &inv.resources {
         if ROUTE_KINDS.contains(&r.kind.as_str())
             && let Some(spec) = r.node.get("spec")
         {
-            strings(spec, &mut routed);
+            strings(spec, &mut strs);
         }
     }
+    let routed: std::collections::HashSet<&str> = strs
+        .iter()
+        .map(|h| h.split('.').next().unwrap_or(h))
+        .collect();
     let mut out: Vec<Identity> = services
         .list
         .iter()
@@ -236,9 +242,7 @@ pub fn identities(inv: &Inventory, graph: &Graph, services: &Services) -> Vec<Id
                             .and_then(crate::yaml::Node::as_str),
                         Some("LoadBalancer" | "NodePort")
                     );
-                    id.user_facing |= routed
-                        .iter()
-                        .any(|h| *h == sr.name || h.starts_with(&format!("{}.", sr.name)));
+                    id.user_facing |= routed.contains(sr.name.as_str());
                 }
                 for (c, serves) in wl.containers.iter().zip(&wl.serves) {
                     if *serves || !c.init {
@@ -472,26 +476,47 @@ pub struct Coverage<'a> {
 
 /// Whether an SLO is about a service: it names it, or its SLI queries
 /// select it.
-pub fn slo_covers(doc: &super::slo_specs::SloDoc, id: &Identity, re: &mut Regexes) -> bool {
+pub fn slo_covers(doc: &SloQueries, id: &Identity, re: &mut Regexes) -> bool {
     doc.service == id.name
-        || doc.queries.iter().any(|q| {
-            matches!(
-                covers(id, &super::promql::analyze(q), false, re),
-                Some(Cover::Specific(_))
-            )
-        })
+        || doc
+            .analyses
+            .iter()
+            .any(|a| matches!(covers(id, a, false, re), Some(Cover::Specific(_))))
+}
+
+/// An SLO's service name and its SLI queries, analyzed once.
+pub struct SloQueries {
+    pub service: String,
+    pub analyses: Vec<std::sync::Arc<Analysis>>,
+}
+
+impl SloQueries {
+    pub fn of(doc: &super::slo_specs::SloDoc) -> SloQueries {
+        SloQueries {
+            service: doc.service.clone(),
+            analyses: doc
+                .queries
+                .iter()
+                .map(|q| super::promql::analyze(q))
+                .collect(),
+        }
+    }
 }
 
 impl<'a> Coverage<'a> {
     pub fn build(inv: &'a Inventory, graph: &Graph, services: &Services) -> Coverage<'a> {
+        let t0 = std::time::Instant::now();
         let rules = alerting::rules(inv);
+        let t_rules = t0.elapsed();
         let mut loading = HashMap::new();
         for r in &rules {
             loading
                 .entry(r.resource)
                 .or_insert_with(|| self::loading(inv, r.resource));
         }
+        let t_load = t0.elapsed();
         let identities = identities(inv, graph, services);
+        let t_ids = t0.elapsed();
         let mut per_ns: HashMap<&str, usize> = HashMap::new();
         for id in identities.iter().filter(|i| i.serving) {
             *per_ns.entry(id.namespace.as_str()).or_default() += 1;
@@ -512,10 +537,22 @@ impl<'a> Coverage<'a> {
                     .collect()
             })
             .collect();
+        let mut by_value: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (ii, values) in id_values.iter().enumerate() {
+            for v in values {
+                by_value.entry(v).or_default().push(ii);
+            }
+        }
         let prefixes: Vec<String> = identities
             .iter()
             .map(|id| format!("{}_", id.name.replace(['-', '.'], "_")))
             .collect();
+        let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (ii, p) in prefixes.iter().enumerate() {
+            if identities[ii].name.len() >= 4 {
+                by_prefix.entry(p.as_str()).or_default().push(ii);
+            }
+        }
         for (ri, rule) in rules.iter().enumerate() {
             if rule.alert.is_none() || rule.analysis.error.is_some() || rule.is_heartbeat() {
                 continue;
@@ -558,17 +595,32 @@ impl<'a> Coverage<'a> {
                 .filter(|m| m.op == Op::Eq && identity_key(&m.name))
                 .map(|m| m.value.as_str())
                 .collect();
-            let metrics: Vec<&str> = a.metrics().collect();
-            for (ii, id) in identities.iter().enumerate() {
-                if !(needs_full
-                    || eq_values.iter().any(|v| id_values[ii].contains(v))
-                    || (id.name.len() >= 4
-                        && metrics
-                            .iter()
-                            .any(|m| m.split(':').any(|p| p.starts_with(&prefixes[ii])))))
-                {
-                    continue;
+            let candidates: Vec<usize> = if needs_full {
+                (0..identities.len()).collect()
+            } else {
+                let mut c: Vec<usize> = eq_values
+                    .iter()
+                    .filter_map(|v| by_value.get(v))
+                    .flatten()
+                    .copied()
+                    .collect();
+                // Metric prefixes: `grafana_http_...` tries `grafana_`,
+                // `grafana_http_`, ... against the services' prefixes.
+                for m in a.metrics() {
+                    for part in m.split(':') {
+                        for (i, _) in part.match_indices('_') {
+                            if let Some(ids) = by_prefix.get(&part[..=i]) {
+                                c.extend(ids);
+                            }
+                        }
+                    }
                 }
+                c.sort_unstable();
+                c.dedup();
+                c
+            };
+            for ii in candidates {
+                let id = &identities[ii];
                 let only = per_ns.get(id.namespace.as_str()).copied() == Some(1);
                 if let Some(c) = covers_fn(id, &rule.analysis, only, &mut re) {
                     if not_loaded {
@@ -581,17 +633,27 @@ impl<'a> Coverage<'a> {
                 }
             }
         }
-        let docs = super::slo_specs::docs(inv);
+        let t_cov = t0.elapsed();
+        let docs: Vec<(String, SloQueries)> = super::slo_specs::docs(inv)
+            .iter()
+            .filter(|d| d.alerting != super::slo_specs::AlertingDecl::None)
+            .map(|d| (d.name.clone(), SloQueries::of(d)))
+            .collect();
         let slo_alerts = identities
             .iter()
             .map(|id| {
                 docs.iter()
-                    .filter(|d| d.alerting != super::slo_specs::AlertingDecl::None)
-                    .filter(|d| slo_covers(d, id, &mut re))
-                    .map(|d| d.name.clone())
+                    .filter(|(_, q)| slo_covers(q, id, &mut re))
+                    .map(|(n, _)| n.clone())
                     .collect()
             })
             .collect();
+        if std::env::var_os("CREVIEW_COVERAGE_TIMINGS").is_some() {
+            eprintln!(
+                "coverage: rules {t_rules:?} loading {t_load:?} identities {t_ids:?} covers {t_cov:?} slos {:?}",
+                t0.elapsed()
+            );
+        }
         Coverage {
             rules,
             loading,

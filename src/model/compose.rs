@@ -831,7 +831,6 @@ pub fn swarm_keys(service: &Node) -> Vec<&'static str> {
         "replicas",
         "update_config",
         "rollback_config",
-        "restart_policy",
         "endpoint_mode",
     ]
     .into_iter()

@@ -975,6 +975,22 @@ CMD [\"node\", \"server.js\"]\n";
         );
     }
 
+    #[test]
+    fn stage_chosen_by_a_build_argument() {
+        let p = parse(
+            "ARG SOURCE=remote\nFROM alpine:3.20.1 AS base\nRUN apk add \\\n    bash \\\n    # a comment inside the continuation\n    curl\nFROM base AS remote-install\nFROM base AS local-install\nFROM ${SOURCE}-install AS final\nHEALTHCHECK CMD dig @127.0.0.1 || exit 1\nENTRYPOINT [\"start.sh\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.stages[0].instructions[0].arguments,
+            "apk add     bash     curl"
+        );
+        assert_eq!(p.stages[3].image, "remote-install");
+        assert_eq!(p.chain(3), vec![3, 1, 0]);
+        assert_eq!(p.base_image(3), "alpine:3.20.1");
+        assert_eq!(p.healthcheck(3), Some(true));
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(text in "(FROM|RUN|CMD|ARG|HEALTHCHECK|<<|EOF|[ \\\\\\n\\t\\[\\]\\\"$:{}#a-z0-9-]){0,60}") {

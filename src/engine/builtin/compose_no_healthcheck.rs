@@ -4,8 +4,9 @@
 //! stages that one builds on; `HEALTHCHECK NONE` disables). When the service
 //! is built from a Dockerfile that is not in the input, whether the image
 //! has one cannot be told: low, saying so. For images pulled from a
-//! registry, the message says that the image itself may declare one (most
-//! official images do not). One-shot services are not reported.
+//! registry, the message says that the image itself may declare one (few
+//! do; those known to, such as `pihole/pihole`, pass). One-shot services
+//! are not reported.
 
 use super::compose_support::{built_dockerfile, for_environment, hit, services, who};
 use crate::engine::{Ctx, Hit};
@@ -37,6 +38,19 @@ fn compose_healthcheck(service: &Node) -> (Option<bool>, &'static str) {
         None | Some("") => (None, ""),
         Some(_) => (Some(true), ""),
     }
+}
+
+/// Published images whose Dockerfile declares a HEALTHCHECK (checked
+/// against their Dockerfiles).
+const IMAGES_WITH_HEALTHCHECK: &[&str] = &["pihole/pihole"];
+
+fn declares_healthcheck(image: &str) -> bool {
+    let r = crate::model::k8s::ImageRef::parse(image);
+    let hub = r
+        .registry
+        .as_deref()
+        .is_none_or(|x| x == "docker.io" || x == "index.docker.io");
+    hub && IMAGES_WITH_HEALTHCHECK.contains(&r.repository.as_str())
 }
 
 impl super::BuiltinCheck for Check {
@@ -100,6 +114,8 @@ impl super::BuiltinCheck for Check {
                             Severity::Low,
                             format!("cannot tell: {why}"),
                         )
+                    } else if declares_healthcheck(&compose::image(&r.node).unwrap_or_default()) {
+                        continue;
                     } else {
                         let image = compose::image(&r.node).unwrap_or_default();
                         hit(

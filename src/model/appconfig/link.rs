@@ -14,7 +14,8 @@
 
 use super::keys::squash;
 use super::{API_VERSION, KIND, Source};
-use crate::model::graph::Graph;
+use crate::model::k8s::WorkloadKind;
+use crate::model::selector::LabelSelector;
 use crate::model::{Inventory, Resource};
 use crate::source::Pos;
 use crate::yaml::{Entry, Node, Value};
@@ -119,7 +120,7 @@ fn literal_or_default(v: &str) -> Option<String> {
 
 /// Builds a resource per source, linked to its applications and workloads.
 pub fn resources(inv: &Inventory, sources: Vec<Source>) -> Vec<Resource> {
-    let graph = Graph::build(inv);
+    let graph = Light::build(inv);
     let mut apps: Vec<App> = Vec::new();
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut roles: Vec<Option<Role>> = vec![None; sources.len()];
@@ -360,24 +361,13 @@ pub fn resources(inv: &Inventory, sources: Vec<Source>) -> Vec<Resource> {
             continue;
         }
         // Mounted by a workload: that workload's application.
-        let mounted_by = graph.workloads.iter().find(|w| {
-            let r = &inv.resources[w.resource];
-            r.namespace == cm_res.namespace
-                && r.node
-                    .pointer(&format!("{}/volumes", w.pod_spec_pointer()))
-                    .map(Node::items)
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|v| {
-                        v.path(&["configMap", "name"])
-                            .and_then(Node::scalar_text)
-                            .as_deref()
-                            == Some(cm_res.name.as_str())
-                    })
-        });
+        let mounted_by = graph
+            .workloads
+            .iter()
+            .find(|w| w.namespace == cm_res.namespace && w.config_maps.contains(&cm_res.name));
         let (name, how) = match mounted_by {
             Some(w) => {
-                let r = &inv.resources[w.resource];
+                let r = &inv.resources[w.rid];
                 (
                     r.name.clone(),
                     format!(
@@ -407,15 +397,14 @@ pub fn resources(inv: &Inventory, sources: Vec<Source>) -> Vec<Resource> {
         .find(|r| !r.namespace_explicit && !r.namespace.is_empty())
         .map(|r| r.namespace.clone())
         .unwrap_or_else(|| "default".to_string());
-    let facts = workload_facts(inv, &graph);
     for app in &mut apps {
-        link_workloads(inv, &graph, &facts, app);
+        link_workloads(inv, &graph, app);
         match app.workloads.first() {
             Some(&w) => {
                 let wl = &graph.workloads[w];
-                let r = &inv.resources[wl.resource];
+                let r = &inv.resources[wl.rid];
                 app.namespace = Some(r.namespace.clone());
-                app.service = Some(if wl.serving() {
+                app.service = Some(if graph.serving(w) {
                     NAME_LABELS
                         .iter()
                         .find_map(|l| wl.label(l).map(str::to_string))
@@ -485,67 +474,137 @@ fn profile_of_stem(stem: &str) -> Option<String> {
     stem.split_once('-').map(|(_, p)| p.to_string())
 }
 
-/// What linking compares about a workload, computed once (lowercase).
-struct WlFacts {
+/// A workload as linking sees it, read straight from its node (building
+/// the whole graph here would cost more than the rest of the reader).
+struct LightWl {
+    rid: usize,
+    namespace: String,
+    labels: Vec<(String, String)>,
+    /// `SPRING_APPLICATION_NAME` of a container, lowercase.
     spring_name: Option<String>,
-    name: String,
-    /// Workload name, `app` labels and app container names.
+    /// Workload name, `app` labels and container names, lowercase.
     names: Vec<String>,
-    services: Vec<String>,
+    /// Last components of the containers' image repositories, lowercase.
     images: Vec<String>,
+    /// ConfigMaps mounted as volumes.
+    config_maps: Vec<String>,
 }
 
-fn workload_facts(inv: &Inventory, g: &Graph) -> Vec<WlFacts> {
-    g.workloads
-        .iter()
-        .map(|w| {
-            let r = &inv.resources[w.resource];
-            let spring_name = w.containers.iter().find_map(|c| {
-                r.node
-                    .pointer(&c.pointer)?
-                    .get("env")?
-                    .items()
-                    .iter()
-                    .find(|e| {
-                        e.get("name").and_then(Node::as_str) == Some("SPRING_APPLICATION_NAME")
-                    })?
-                    .get("value")?
-                    .scalar_text()
-                    .map(|v| v.to_ascii_lowercase())
-            });
+impl LightWl {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+struct Light {
+    workloads: Vec<LightWl>,
+    /// Services: (resource, namespace, lowercase name, selector).
+    services: Vec<(usize, String, String, LabelSelector)>,
+}
+
+fn image_last(image: &str) -> String {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+    last.split(':').next().unwrap_or(last).to_ascii_lowercase()
+}
+
+impl Light {
+    fn build(inv: &Inventory) -> Light {
+        let mut workloads = Vec::new();
+        let mut services = Vec::new();
+        for (rid, r) in inv.resources.iter().enumerate() {
+            if r.kind == "Service" {
+                if let Some(sel) = r.node.path(&["spec", "selector"]) {
+                    let sel = LabelSelector::from_map(sel);
+                    if !sel.is_empty() {
+                        services.push((rid, r.namespace.clone(), r.name.to_ascii_lowercase(), sel));
+                    }
+                }
+                continue;
+            }
+            let Some(kind) = WorkloadKind::of(&r.api_version, &r.kind) else {
+                continue;
+            };
+            let template = r.node.pointer(kind.template_pointer());
+            let labels: Vec<(String, String)> =
+                crate::model::string_map(template.and_then(|t| t.path(&["metadata", "labels"])))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+            let spec = template.and_then(|t| t.get("spec"));
             let mut names = vec![r.name.to_ascii_lowercase()];
             names.extend(
                 NAME_LABELS[..2]
                     .iter()
-                    .filter_map(|l| w.label(l).map(str::to_ascii_lowercase)),
+                    .filter_map(|l| labels.iter().find(|(k, _)| k == l))
+                    .map(|(_, v)| v.to_ascii_lowercase()),
             );
-            names.extend(
-                w.containers
-                    .iter()
-                    .filter(|c| !c.init && !c.sidecar)
-                    .map(|c| c.name.to_ascii_lowercase()),
-            );
-            WlFacts {
-                spring_name,
-                name: r.name.to_ascii_lowercase(),
-                names,
-                services: w
-                    .services
-                    .iter()
-                    .map(|s| inv.resources[*s].name.to_ascii_lowercase())
-                    .collect(),
-                images: w
-                    .containers
-                    .iter()
-                    .map(|c| last_component(&c.image.repository.to_ascii_lowercase()).to_string())
-                    .collect(),
+            let mut images = Vec::new();
+            let mut spring_name = None;
+            for c in spec
+                .and_then(|s| s.get("containers"))
+                .map(Node::items)
+                .unwrap_or_default()
+            {
+                if let Some(n) = c.get("name").and_then(Node::as_str) {
+                    names.push(n.to_ascii_lowercase());
+                }
+                if let Some(i) = c.get("image").and_then(Node::as_str) {
+                    images.push(image_last(i));
+                }
+                if spring_name.is_none() {
+                    spring_name = c
+                        .get("env")
+                        .map(Node::items)
+                        .unwrap_or_default()
+                        .iter()
+                        .find(|e| {
+                            e.get("name").and_then(Node::as_str) == Some("SPRING_APPLICATION_NAME")
+                        })
+                        .and_then(|e| e.get("value"))
+                        .and_then(Node::scalar_text)
+                        .map(|v| v.to_ascii_lowercase());
+                }
             }
-        })
-        .collect()
+            let config_maps = spec
+                .and_then(|s| s.get("volumes"))
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|v| v.path(&["configMap", "name"]).and_then(Node::scalar_text))
+                .collect();
+            workloads.push(LightWl {
+                rid,
+                namespace: r.namespace.clone(),
+                labels,
+                spring_name,
+                names,
+                images,
+                config_maps,
+            });
+        }
+        Light {
+            workloads,
+            services,
+        }
+    }
+
+    /// Whether a Service selects the workload.
+    fn selects(&self, service: usize, w: usize) -> bool {
+        let (_, ns, _, sel) = &self.services[service];
+        let wl = &self.workloads[w];
+        *ns == wl.namespace && sel.matches(|k| wl.label(k))
+    }
+
+    fn serving(&self, w: usize) -> bool {
+        (0..self.services.len()).any(|s| self.selects(s, w))
+    }
 }
 
 /// Finds the workloads that run an application, and says how.
-fn link_workloads(inv: &Inventory, g: &Graph, facts: &[WlFacts], app: &mut App) {
+fn link_workloads(inv: &Inventory, g: &Light, app: &mut App) {
     let name = app.name.to_ascii_lowercase();
     let folder = app
         .module
@@ -554,9 +613,17 @@ fn link_workloads(inv: &Inventory, g: &Graph, facts: &[WlFacts], app: &mut App) 
         .unwrap_or_default();
     // (workload, how, strength): lower is stronger evidence.
     let mut found: Vec<(usize, String, u8)> = Vec::new();
-    for (wid, f) in facts.iter().enumerate() {
+    // Services named after the application select its workloads.
+    let named_services: Vec<usize> = g
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, _, n, _))| *n == name)
+        .map(|(i, _)| i)
+        .collect();
+    for (wid, f) in g.workloads.iter().enumerate() {
         let what = || {
-            let r = &inv.resources[g.workloads[wid].resource];
+            let r = &inv.resources[f.rid];
             format!("{} `{}`", r.kind, r.name)
         };
         if f.spring_name.as_deref() == Some(name.as_str()) {
@@ -571,12 +638,17 @@ fn link_workloads(inv: &Inventory, g: &Graph, facts: &[WlFacts], app: &mut App) 
             ));
             continue;
         }
-        if let Some(svc) = f.services.iter().find(|s| **s == name) {
+        if let Some(svc) = named_services
+            .iter()
+            .find(|s| g.selects(**s, wid))
+            .map(|s| g.services[*s].0)
+        {
             found.push((
                 wid,
                 format!(
-                    "application name `{}` = Service `{svc}` of {}",
+                    "application name `{}` = Service `{}` of {}",
                     app.name,
+                    inv.resources[svc].name,
                     what()
                 ),
                 1,
@@ -589,15 +661,16 @@ fn link_workloads(inv: &Inventory, g: &Graph, facts: &[WlFacts], app: &mut App) 
         if folder.is_empty() {
             continue;
         }
-        if folder == f.name
-            || folder.ends_with(&format!("-{}", f.name))
-            || f.images.contains(&folder)
-        {
+        let wname = f.names[0].as_str();
+        let suffix = folder.len() > wname.len()
+            && folder.ends_with(wname)
+            && folder.as_bytes()[folder.len() - wname.len() - 1] == b'-';
+        if folder == wname || suffix || f.images.contains(&folder) {
             found.push((wid, format!("module folder `{module}` = {}", what()), 2));
             continue;
         }
         if !module.is_empty() {
-            let manifest = &inv.files[inv.resources[g.workloads[wid].resource].file].display;
+            let manifest = &inv.files[inv.resources[f.rid].file].display;
             if manifest.starts_with(module) && manifest[module.len()..].starts_with('/') {
                 found.push((
                     wid,
@@ -616,7 +689,7 @@ fn link_workloads(inv: &Inventory, g: &Graph, facts: &[WlFacts], app: &mut App) 
     // Several definitions (overlays, copies): the ones closest to the config.
     let near: Vec<&str> = app.near.split('/').collect();
     let closeness = |wid: usize| {
-        let d = &inv.files[inv.resources[g.workloads[wid].resource].file].display;
+        let d = &inv.files[inv.resources[g.workloads[wid].rid].file].display;
         d.split('/')
             .zip(near.iter())
             .take_while(|(a, b)| a == *b)
@@ -669,7 +742,7 @@ fn seq(items: Vec<Node>, pos: Pos) -> Node {
 /// their links, then the properties of every document with positions.
 fn build_node(
     inv: &Inventory,
-    g: &Graph,
+    g: &Light,
     src: &Source,
     role: &Role,
     apps: &[&App],
@@ -682,7 +755,7 @@ fn build_node(
             let workloads: Vec<Node> = a
                 .workloads
                 .iter()
-                .map(|w| s(&inv.resources[g.workloads[*w].resource].identity(), at))
+                .map(|w| s(&inv.resources[g.workloads[*w].rid].identity(), at))
                 .collect();
             map(
                 vec![

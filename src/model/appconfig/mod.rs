@@ -24,7 +24,7 @@ pub mod view;
 
 use super::{Inventory, OtherDocument};
 use crate::source::{FileId, FileKind, Pos, SourceFile};
-use crate::yaml::{Node, Value};
+use crate::yaml::Node;
 use keys::{Prop, squash};
 use redact::Mask;
 use std::collections::HashMap;
@@ -153,14 +153,16 @@ fn folder_of(display: &str) -> String {
 
 /// `(stem, format)` of a file named like Spring config.
 fn split_ext(name: &str) -> Option<(String, &'static str)> {
-    let lower = name.to_ascii_lowercase();
     for (ext, format) in [
         (".yml", "yaml"),
         (".yaml", "yaml"),
         (".properties", "properties"),
     ] {
-        if let Some(stem) = lower.strip_suffix(ext) {
-            return Some((name[..stem.len()].to_string(), format));
+        if name.len() > ext.len()
+            && name.is_char_boundary(name.len() - ext.len())
+            && name[name.len() - ext.len()..].eq_ignore_ascii_case(ext)
+        {
+            return Some((name[..name.len() - ext.len()].to_string(), format));
         }
     }
     None
@@ -248,11 +250,6 @@ fn docs_of_properties(text: &str) -> Vec<Doc> {
 
 /// Every config source of the input, with masks for their secrets.
 fn collect(inv: &Inventory, masks: &mut HashMap<FileId, Vec<Mask>>) -> Vec<Source> {
-    // YAML documents by file.
-    let mut yaml_docs: HashMap<FileId, Vec<&OtherDocument>> = HashMap::new();
-    for d in &inv.other_documents {
-        yaml_docs.entry(d.file).or_default().push(d);
-    }
     // Folders that hold a base `application.*` outside a module's resources
     // are candidates for a config repository.
     let mut base_folders: std::collections::HashSet<String> = Default::default();
@@ -266,20 +263,36 @@ fn collect(inv: &Inventory, masks: &mut HashMap<FileId, Vec<Mask>>) -> Vec<Sourc
             base_folders.insert(folder_of(&f.display));
         }
     }
-    let mut out = Vec::new();
+    // Candidate files: named like Spring config, or in such a folder.
+    let mut candidates: Vec<(FileId, String, &'static str, String, bool)> = Vec::new();
     for (file, f) in inv.files.iter().enumerate() {
-        if ignored_path(&f.display) || f.display == "<stdin>" {
+        if f.display == "<stdin>" || !matches!(f.kind, FileKind::Yaml | FileKind::Properties) {
             continue;
         }
         let name = base_name(&f.display);
         let Some((stem, format)) = split_ext(name) else {
             continue;
         };
-        let folder = folder_of(&f.display);
         let own = is_spring_stem(&stem);
-        if !own && !base_folders.contains(&folder) {
+        let folder = folder_of(&f.display);
+        if (!own && !base_folders.contains(&folder)) || ignored_path(&f.display) {
             continue;
         }
+        candidates.push((file, stem, format, folder, own));
+    }
+    if candidates.is_empty() {
+        return config_map_sources(inv, masks);
+    }
+    let wanted: std::collections::HashSet<FileId> = candidates.iter().map(|c| c.0).collect();
+    let mut yaml_docs: HashMap<FileId, Vec<&OtherDocument>> = HashMap::new();
+    for d in &inv.other_documents {
+        if wanted.contains(&d.file) {
+            yaml_docs.entry(d.file).or_default().push(d);
+        }
+    }
+    let mut out = Vec::new();
+    for (file, stem, format, folder, own) in candidates {
+        let f = &inv.files[file];
         let docs = match (f.kind, format) {
             (FileKind::Yaml, "yaml") => {
                 let Some(list) = yaml_docs.get(&file) else {
@@ -516,31 +529,29 @@ fn manifest_masks(inv: &Inventory, masks: &mut HashMap<FileId, Vec<Mask>>) {
                 }
             }
             _ => {
-                if crate::model::k8s::WorkloadKind::of(&r.api_version, &r.kind).is_none() {
+                let Some(kind) = crate::model::k8s::WorkloadKind::of(&r.api_version, &r.kind)
+                else {
                     continue;
-                }
-                let mut stack = vec![&r.node];
-                while let Some(n) = stack.pop() {
-                    match &n.value {
-                        Value::Map(entries) => {
-                            for e in entries {
-                                if e.key == "env" {
-                                    for item in e.value.items() {
-                                        let name = item
-                                            .get("name")
-                                            .and_then(Node::scalar_text)
-                                            .unwrap_or_default();
-                                        if let Some(v) = item.get("value") {
-                                            add(&name, v, false);
-                                        }
-                                    }
-                                } else {
-                                    stack.push(&e.value);
-                                }
+                };
+                let spec = r
+                    .node
+                    .pointer(kind.template_pointer())
+                    .and_then(|t| t.get("spec"));
+                for field in ["containers", "initContainers"] {
+                    for c in spec
+                        .and_then(|s| s.get(field))
+                        .map(Node::items)
+                        .unwrap_or_default()
+                    {
+                        for item in c.get("env").map(Node::items).unwrap_or_default() {
+                            let name = item
+                                .get("name")
+                                .and_then(Node::scalar_text)
+                                .unwrap_or_default();
+                            if let Some(v) = item.get("value") {
+                                add(&name, v, false);
                             }
                         }
-                        Value::Seq(items) => stack.extend(items.iter()),
-                        _ => {}
                     }
                 }
             }

@@ -201,21 +201,29 @@ pub enum Mask {
 }
 
 /// Applies masks to a text; characters are replaced one for one, so lines
-/// and columns do not move.
+/// and columns do not move. Only the lines masks touch are copied.
 pub fn mask_text(text: &str, masks: &[Mask]) -> String {
     if masks.is_empty() {
         return text.to_string();
     }
-    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    let mut changed: std::collections::BTreeMap<usize, String> = Default::default();
+    let get = |changed: &std::collections::BTreeMap<usize, String>, lines: &[&str], i: usize| {
+        changed
+            .get(&i)
+            .cloned()
+            .unwrap_or_else(|| lines.get(i).map(|l| l.to_string()).unwrap_or_default())
+    };
     for m in masks {
         match m {
             Mask::Value { line, column } => {
                 let Some(idx) = (*line as usize).checked_sub(1) else {
                     continue;
                 };
-                let Some(l) = lines.get(idx).cloned() else {
+                if idx >= lines.len() {
                     continue;
-                };
+                }
+                let l = get(&changed, &lines, idx);
                 let col = column.saturating_sub(1) as usize;
                 let chars: Vec<char> = l.chars().collect();
                 if col >= chars.len() {
@@ -227,19 +235,19 @@ pub fn mask_text(text: &str, masks: &[Mask]) -> String {
                     let key_indent = chars.iter().take_while(|c| **c == ' ').count();
                     let mut j = idx + 1;
                     while j < lines.len() {
-                        let next = lines[j].clone();
+                        let next = get(&changed, &lines, j);
                         let t = next.trim_start();
                         let ind = next.chars().count() - t.chars().count();
                         if !t.trim().is_empty() && ind <= key_indent {
                             break;
                         }
                         let n = next.trim_end_matches('\r').chars().count();
-                        lines[j] = mask_chars(&next, ind, n);
+                        changed.insert(j, mask_chars(&next, ind, n));
                         j += 1;
                     }
                     continue;
                 }
-                let end = if first == '"' || first == '\'' {
+                if first == '"' || first == '\'' {
                     let mut k = col + 1;
                     while k < chars.len() && chars[k] != first {
                         if first == '"' && chars[k] == '\\' {
@@ -247,24 +255,21 @@ pub fn mask_text(text: &str, masks: &[Mask]) -> String {
                         }
                         k += 1;
                     }
-                    let from = col + 1;
-                    lines[idx] = mask_chars(&l, from, k.min(chars.len()));
+                    changed.insert(idx, mask_chars(&l, col + 1, k.min(chars.len())));
                     continue;
-                } else {
-                    // A plain scalar ends at a comment or the end of the line.
-                    let mut k = col;
-                    while k < chars.len() {
-                        if chars[k] == '#' && k > col && chars[k - 1].is_whitespace() {
-                            break;
-                        }
-                        k += 1;
+                }
+                // A plain scalar ends at a comment or the end of the line.
+                let mut k = col;
+                while k < chars.len() {
+                    if chars[k] == '#' && k > col && chars[k - 1].is_whitespace() {
+                        break;
                     }
-                    while k > col && (chars[k - 1].is_whitespace() || chars[k - 1] == '\r') {
-                        k -= 1;
-                    }
-                    k
-                };
-                lines[idx] = mask_chars(&l, col, end);
+                    k += 1;
+                }
+                while k > col && (chars[k - 1].is_whitespace() || chars[k - 1] == '\r') {
+                    k -= 1;
+                }
+                changed.insert(idx, mask_chars(&l, col, k));
             }
             Mask::Parts {
                 line,
@@ -274,12 +279,15 @@ pub fn mask_text(text: &str, masks: &[Mask]) -> String {
                 let Some(idx) = (*line as usize).checked_sub(1) else {
                     continue;
                 };
-                let Some(l) = lines.get(idx).cloned() else {
+                if idx >= lines.len() {
                     continue;
-                };
+                }
+                let mut masked = get(&changed, &lines, idx);
                 let col = column.saturating_sub(1) as usize;
-                let byte_col = l.char_indices().nth(col).map_or(l.len(), |(b, _)| b);
-                let mut masked = l.clone();
+                let byte_col = masked
+                    .char_indices()
+                    .nth(col)
+                    .map_or(masked.len(), |(b, _)| b);
                 for p in parts {
                     if p.is_empty() {
                         continue;
@@ -292,9 +300,12 @@ pub fn mask_text(text: &str, masks: &[Mask]) -> String {
                         from = start + stars.len();
                     }
                 }
-                lines[idx] = masked;
+                changed.insert(idx, masked);
             }
         }
+    }
+    for (i, l) in &changed {
+        lines[*i] = l.as_str();
     }
     lines.join("\n")
 }

@@ -526,6 +526,22 @@ impl<'a> World<'a> {
         )
     }
 
+    /// The one child instance of a local module call without count or
+    /// for_each.
+    fn single_child(&self, inst: usize, name: &str) -> Option<usize> {
+        let instance = &self.instances[inst];
+        let folder = &self.folders[instance.folder];
+        let block = folder.block(BlockKind::Module, "module", name)?;
+        let b = &folder.blocks[block];
+        if attr(&b.block.body, "count").is_some() || attr(&b.block.body, "for_each").is_some() {
+            return None;
+        }
+        match instance.children.get(&block)?.as_slice() {
+            [(_, child)] => Some(*child),
+            _ => None,
+        }
+    }
+
     /// A module call as a value: the outputs of a local child instance, or
     /// what creview knows of a well-known module's outputs.
     fn module_value(&self, inst: usize, name: &str) -> Val {
@@ -629,6 +645,12 @@ impl<'a> World<'a> {
     /// attributes are known and whose computed ones are not; a list or map
     /// of them with count/for_each.
     pub fn object(&self, inst: usize, block: usize) -> Val {
+        self.object_then(inst, block, Val::clone)
+    }
+
+    /// The same, looked at in place: `look` gets the memoized object, so a
+    /// reference to one attribute does not copy the whole resource.
+    pub fn object_then(&self, inst: usize, block: usize, look: impl FnOnce(&Val) -> Val) -> Val {
         let key = block.to_string();
         let instance = &self.instances[inst];
         let folder = &self.folders[instance.folder];
@@ -639,7 +661,7 @@ impl<'a> World<'a> {
         };
         let address = format!("{}{prefix}{}.{}", instance.prefix, b.ty, b.name);
         let address2 = address.clone();
-        self.memo_obj(inst, block, &key, &address, move || {
+        self.memo_obj(inst, block, &key, &address, look, move || {
             match self.block_count(inst, block) {
                 Count::One => self.one_object(inst, block, &[], address2),
                 Count::Unknown(_) => Val::unknown(address2),
@@ -685,21 +707,20 @@ impl<'a> World<'a> {
         block: usize,
         _key: &str,
         what: &str,
+        look: impl FnOnce(&Val) -> Val,
         compute: impl FnOnce() -> Val,
     ) -> Val {
         let instance = &self.instances[inst];
         match instance.objects.borrow().get(&block) {
-            Some(Memo::Done(v)) => return v.clone(),
+            Some(Memo::Done(v)) => return look(v),
             Some(Memo::Busy) => return Val::unknown(what.to_string()),
             None => {}
         }
         instance.objects.borrow_mut().insert(block, Memo::Busy);
         let v = compute();
-        instance
-            .objects
-            .borrow_mut()
-            .insert(block, Memo::Done(v.clone()));
-        v
+        let out = look(&v);
+        instance.objects.borrow_mut().insert(block, Memo::Done(v));
+        out
     }
 
     fn one_object(
@@ -1091,7 +1112,11 @@ impl<'a> World<'a> {
                             (v, 1)
                         }
                         ("terraform", Some(n)) => (Val::unknown(format!("terraform.{n}")), 1),
-                        ("module", Some(m)) => (self.module_value(cx.inst, m), 1),
+                        ("module", Some(m)) => match (attr_at(1), self.single_child(cx.inst, m)) {
+                            // `module.x.out` of a local module: just that output.
+                            (Some(out), Some(child)) => (self.output(child, out), 2),
+                            _ => (self.module_value(cx.inst, m), 1),
+                        },
                         ("data", Some(t)) => match attr_at(1) {
                             Some(n) => match folder.block(BlockKind::Data, t, n) {
                                 Some(b) => (self.object(cx.inst, b), 2),
@@ -1101,7 +1126,16 @@ impl<'a> World<'a> {
                         },
                         ("self", _) => (Val::unknown(self.text(cx.parsed, whole)), ops.len()),
                         (t, Some(n)) => match folder.block(BlockKind::Resource, t, n) {
-                            Some(b) => (self.object(cx.inst, b), 1),
+                            Some(b) => {
+                                let keys = self.leading_keys(cx, &ops[1..]);
+                                let mut used = 0;
+                                let v = self.object_then(cx.inst, b, |obj| {
+                                    let (v, n) = navigate(obj, &keys);
+                                    used = n;
+                                    v
+                                });
+                                (v, 1 + used)
+                            }
                             None => (Val::error(self.text(cx.parsed, whole)), ops.len()),
                         },
                         _ => (Val::error(self.text(cx.parsed, whole)), ops.len()),
@@ -1111,6 +1145,27 @@ impl<'a> World<'a> {
             other => (self.eval(cx, other), 0),
         };
         self.apply_ops(cx, base, &ops[used.min(ops.len())..])
+    }
+
+    /// The attribute names and evaluated indexes that start an operator
+    /// list (up to the first splat).
+    fn leading_keys(
+        &self,
+        cx: &Cx<'_>,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+    ) -> Vec<Val> {
+        let mut keys = Vec::new();
+        for op in ops {
+            match op.value() {
+                TraversalOperator::GetAttr(n) => keys.push(Val::str(n.as_str())),
+                TraversalOperator::Index(e) => keys.push(self.eval(cx, e)),
+                TraversalOperator::LegacyIndex(n) => {
+                    keys.push(Val::new(V::Int(*n.value() as i64), Loc::NONE))
+                }
+                _ => break,
+            }
+        }
+        keys
     }
 
     fn apply_ops(
@@ -1371,6 +1426,32 @@ fn first_unknown(a: &Val, b: &Val) -> Option<Val> {
             V::Unknown(_) => v.clone(),
             _ => Val::unknown(v.describe()),
         })
+}
+
+/// Follows keys (attribute names or indexes) through known maps, lists and
+/// the known attributes of resource objects without copying; returns a
+/// copy of where it stopped and how many keys it used.
+fn navigate(v: &Val, keys: &[Val]) -> (Val, usize) {
+    let mut cur = v;
+    for (i, k) in keys.iter().enumerate() {
+        let next = match (&cur.v, &k.v) {
+            (V::Map(entries), V::Str(name)) => entries
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .map(|(_, _, x)| x),
+            (V::List(items), V::Int(idx)) if *idx >= 0 => items.get(*idx as usize),
+            (V::Unknown(u), V::Str(name)) => u
+                .known
+                .as_ref()
+                .and_then(|known| known.iter().find(|(n, _, _)| n == name).map(|(_, _, x)| x)),
+            _ => None,
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return (cur.clone(), i),
+        }
+    }
+    (cur.clone(), keys.len())
 }
 
 pub fn get_attr(v: &Val, name: &str) -> Val {

@@ -42,13 +42,17 @@ impl crate::model::Reader for Reader {
         {
             return;
         }
+        let started = std::time::Instant::now();
         let mut problems = Vec::new();
         let parsed = config::parse_all(&inv.files, &mut problems);
+        let t_parse = started.elapsed();
         let folders = config::folders(&inv.files, &parsed);
         let mut world = eval::World::new(&inv.files, &parsed, folders);
         world.instantiate();
+        let t_inst = started.elapsed();
         let mut resources = Vec::new();
         build::resources(&world, &mut resources);
+        let instances = world.instances.len();
         if world.exhausted.get() {
             inv.notes.push(crate::finding::Note {
                 path: String::new(),
@@ -58,6 +62,14 @@ impl crate::model::Reader for Reader {
         }
         drop(world);
         inv.problems.extend(problems);
+        if std::env::var_os("CREVIEW_TF_TIME").is_some() {
+            eprintln!(
+                "terraform reader: parse {t_parse:?} instantiate {t_inst:?} total {:?}, {} resources, {} instances",
+                started.elapsed(),
+                resources.len(),
+                instances
+            );
+        }
         if std::env::var_os("CREVIEW_TF_DUMP").is_some() {
             for r in &resources {
                 eprintln!(

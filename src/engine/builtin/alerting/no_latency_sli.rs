@@ -3,7 +3,7 @@
 //! Users leave slow services as surely as failing ones.
 
 use crate::engine::{Ctx, Hit};
-use crate::model::alert_coverage::{Regexes, identities, slo_covers};
+use crate::model::alert_coverage::{Regexes, SloQueries, identities, slo_covers};
 use crate::model::slo_specs;
 use std::collections::BTreeMap;
 
@@ -24,7 +24,8 @@ impl crate::engine::builtin::BuiltinCheck for Check {
         let mut re = Regexes::default();
         let mut by_service: BTreeMap<String, Vec<slo_specs::SloDoc>> = BTreeMap::new();
         for d in slo_specs::docs(ctx.inv) {
-            if let Some(id) = ids.iter().find(|i| slo_covers(&d, i, &mut re)) {
+            let q = SloQueries::of(&d);
+            if let Some(id) = ids.iter().find(|i| slo_covers(&q, i, &mut re)) {
                 by_service.entry(id.name.clone()).or_default().push(d);
             }
         }

@@ -7,7 +7,7 @@
 
 use super::{declared, service_label};
 use crate::engine::{Ctx, Hit};
-use crate::model::alert_coverage::{Regexes, identities, slo_covers};
+use crate::model::alert_coverage::{Regexes, SloQueries, identities, slo_covers};
 use crate::model::slo_specs;
 
 pub struct Check;
@@ -18,7 +18,10 @@ impl crate::engine::builtin::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let docs = slo_specs::docs(ctx.inv);
+        let docs: Vec<SloQueries> = slo_specs::docs(ctx.inv)
+            .iter()
+            .map(SloQueries::of)
+            .collect();
         let mut re = Regexes::default();
         for id in identities(ctx.inv, ctx.graph, ctx.services) {
             if !id.serving

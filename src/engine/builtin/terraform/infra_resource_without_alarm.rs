@@ -31,11 +31,12 @@ const KINDS: &[(&str, &str)] = &[
 ];
 
 pub fn run(ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-    let exported: Vec<&str> = KINDS
-        .iter()
-        .map(|(_, p)| *p)
-        .filter(|p| exporter_rules_mention(ctx, p))
-        .collect();
+    let any = KINDS.iter().any(|(k, _)| facts::of_kind(ctx, k).next().is_some())
+        || facts::of_kind(ctx, "module").next().is_some();
+    if !any {
+        return;
+    }
+    let exported = exporter_prefixes(ctx);
     for (kind, prefix) in KINDS {
         if exported.contains(prefix) {
             continue;
@@ -118,12 +119,19 @@ fn is_dead_letter_queue(ctx: &Ctx<'_>, r: &Resource) -> bool {
     }) || common::referencing(ctx, r, "aws_sqs_queue_redrive_policy", "/redrive_policy").next().is_some()
 }
 
-/// Prometheus rules in the input that use an exporter's metrics for this
-/// kind of resource (cloudwatch_exporter, stackdriver_exporter).
-fn exporter_rules_mention(ctx: &Ctx<'_>, prefix: &str) -> bool {
-    ctx.inv
-        .files
-        .iter()
-        .filter(|f| f.kind == FileKind::Yaml)
-        .any(|f| f.text.contains(prefix) && (f.text.contains("expr:") || f.text.contains("expr :")))
+/// Exporter metric prefixes used by Prometheus rules in the input
+/// (cloudwatch_exporter, stackdriver_exporter): each file is read once.
+fn exporter_prefixes(ctx: &Ctx<'_>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for f in ctx.inv.files.iter().filter(|f| f.kind == FileKind::Yaml) {
+        if !(f.text.contains("aws_") || f.text.contains("stackdriver_")) || !f.text.contains("expr") {
+            continue;
+        }
+        for (_, p) in KINDS {
+            if !out.contains(p) && f.text.contains(p) {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
