@@ -4,6 +4,7 @@
 pub mod builtin;
 pub mod catalog;
 pub mod cel;
+pub mod derived;
 pub mod facts;
 pub mod node_val;
 pub mod registry;
@@ -22,6 +23,8 @@ pub struct Ctx<'a> {
     pub graph: &'a Graph,
     pub services: &'a Services,
     pub params: &'a Params,
+    /// Views shared between checks, built once on first use.
+    pub derived: &'a derived::Derived<'a>,
 }
 
 /// Parameters of a check: its defaults, overridden by configuration.

@@ -97,6 +97,7 @@ pub fn run(
         }
     }
     let shared = Shared::new(inv, graph, services, &params);
+    let derived = super::derived::Derived::new(inv, graph, services);
 
     let cel_results: Vec<ResourceHits> = inv
         .resources
@@ -121,9 +122,16 @@ pub fn run(
                 graph,
                 services,
                 params: &params[i],
+                derived: &derived,
             };
             let mut hits = Vec::new();
+            let started = std::time::Instant::now();
             b.run(&ctx, &mut hits);
+            // Slow checks show up in `CREVIEW_TIMINGS` output (why a scan is slow).
+            let took = started.elapsed();
+            if took.as_millis() >= 5 && std::env::var_os("CREVIEW_TIMINGS").is_some() {
+                eprintln!("timings: check {} {took:.1?}", checks[i].spec.id);
+            }
             hits.into_iter().map(move |h| (i, h))
         })
         .collect();

@@ -18,7 +18,7 @@ use super::container_env::service_for_host;
 use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::keys::squash;
 use crate::model::appconfig::spring;
-use crate::model::appconfig::view::{Apps, Setting};
+use crate::model::appconfig::view::Setting;
 use crate::yaml::Node;
 
 pub struct Check;
@@ -40,7 +40,7 @@ impl super::BuiltinCheck for Check {
         if node_local {
             return;
         }
-        let apps = Apps::build(ctx.inv, g, true);
+        let apps = ctx.derived.apps(true);
         let namespaces: std::collections::HashSet<&str> = ctx
             .inv
             .resources

@@ -26,7 +26,7 @@ use super::probe_targets::{self, Dependency, PathKind, SelfNames};
 use crate::engine::{Ctx, Hit};
 use crate::finding::Severity;
 use crate::model::appconfig::spring;
-use crate::model::appconfig::view::{App, Apps};
+use crate::model::appconfig::view::App;
 use crate::model::graph::Workload;
 use crate::model::{Inventory, Resource};
 
@@ -38,7 +38,7 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = Apps::build(ctx.inv, ctx.graph, false);
+        let apps = ctx.derived.apps(false);
         let mut config_side = Emitter::default();
         for (wid, w) in ctx.graph.workloads.iter().enumerate() {
             if w.kind.is_batch() {

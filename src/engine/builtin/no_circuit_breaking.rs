@@ -17,7 +17,7 @@ use super::appconfig_support::{Adjust, Emitter, list};
 use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::mesh::{Mesh, fqdn};
 use crate::model::appconfig::spring::{self, Via};
-use crate::model::appconfig::view::{App, Apps};
+use crate::model::appconfig::view::App;
 
 pub struct Check;
 
@@ -27,14 +27,14 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = Apps::build(ctx.inv, ctx.graph, false);
+        let apps = ctx.derived.apps(false);
         if apps.apps.is_empty() {
             return;
         }
-        let mesh = Mesh::build(ctx.inv, ctx.graph);
+        let mesh = ctx.derived.mesh();
         let mut out = Emitter::default();
         for app in &apps.apps {
-            check_app(ctx, app, &mesh, &mut out);
+            check_app(ctx, app, mesh, &mut out);
         }
         out.finish(hits);
     }

@@ -24,7 +24,7 @@ use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::duration::{self, MS};
 use crate::model::appconfig::mesh::{Mesh, fqdn};
 use crate::model::appconfig::spring::{self, Via};
-use crate::model::appconfig::view::{App, Apps, Setting};
+use crate::model::appconfig::view::{App, Setting};
 
 pub struct Check;
 
@@ -36,11 +36,11 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = Apps::build(ctx.inv, ctx.graph, true);
+        let apps = ctx.derived.apps(true);
         if apps.apps.is_empty() {
             return;
         }
-        let mesh = Mesh::build(ctx.inv, ctx.graph);
+        let mesh = ctx.derived.mesh();
         let mut out = Emitter::default();
         for app in &apps.apps {
             zero_timeouts(app, &mut out);
@@ -49,7 +49,7 @@ impl super::BuiltinCheck for Check {
             if app.has_config {
                 gateway(app, &mut out);
                 feign(app, &mut out);
-                undeclared(ctx, app, &mesh, &mut out);
+                undeclared(ctx, app, mesh, &mut out);
             }
         }
         out.finish(hits);

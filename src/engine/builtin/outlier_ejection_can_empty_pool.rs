@@ -14,7 +14,6 @@
 //! unreachable. The deprecated `consecutiveErrors` is reported too.
 
 use crate::engine::{Ctx, Hit};
-use crate::model::appconfig::mesh::Mesh;
 use crate::yaml::Node;
 
 pub struct Check;
@@ -25,7 +24,7 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let mesh = Mesh::build(ctx.inv, ctx.graph);
+        let mesh = ctx.derived.mesh();
         for p in &mesh.policies {
             let Some(od) = &p.outlier else { continue };
             let dr = &ctx.inv.resources[p.dr];

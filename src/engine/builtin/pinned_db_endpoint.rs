@@ -26,7 +26,7 @@ use super::container_env::service_for_host;
 use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::is_local_host;
 use crate::model::appconfig::spring::{self, Endpoint};
-use crate::model::appconfig::view::{App, Apps};
+use crate::model::appconfig::view::App;
 use crate::yaml::Node;
 
 pub struct Check;
@@ -37,7 +37,7 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = Apps::build(ctx.inv, ctx.graph, true);
+        let apps = ctx.derived.apps(true);
         let mut out = Emitter::default();
         for app in &apps.apps {
             let endpoints = spring::endpoints(app);

@@ -17,7 +17,6 @@ use super::container_env::service_for_host;
 use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::duration::{self, MS, SECONDS};
 use crate::model::appconfig::spring;
-use crate::model::appconfig::view::Apps;
 use crate::yaml::Node;
 
 pub struct Check;
@@ -30,7 +29,7 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = Apps::build(ctx.inv, ctx.graph, true);
+        let apps = ctx.derived.apps(true);
         let mut out = Emitter::default();
         for app in &apps.apps {
             let Some((url_setting, url)) = spring::jdbc_url(app) else {

@@ -25,7 +25,7 @@ use super::probe_targets::{self, Dependency, PathKind};
 use crate::engine::{Ctx, Hit};
 use crate::finding::Severity;
 use crate::model::appconfig::spring;
-use crate::model::appconfig::view::{App, Apps};
+use crate::model::appconfig::view::App;
 use crate::yaml::Node;
 
 pub struct Check;
@@ -38,7 +38,7 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = Apps::build(ctx.inv, ctx.graph, false);
+        let apps = ctx.derived.apps(false);
         let mut config_side = Emitter::default();
         for (wid, w) in ctx.graph.workloads.iter().enumerate() {
             if w.kind.is_batch() || !w.serving() {

@@ -15,7 +15,7 @@ use super::appconfig_support::{Adjust, Emitter};
 use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::mesh::{self, ISTIO_DEFAULT_RETRY_ON, Mesh, fqdn};
 use crate::model::appconfig::spring;
-use crate::model::appconfig::view::{App, Apps, Setting};
+use crate::model::appconfig::view::{App, Setting};
 
 pub struct Check;
 
@@ -25,14 +25,14 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = Apps::build(ctx.inv, ctx.graph, false);
+        let apps = ctx.derived.apps(false);
         if apps.apps.is_empty() {
             return;
         }
-        let mesh = Mesh::build(ctx.inv, ctx.graph);
+        let mesh = ctx.derived.mesh();
         let mut out = Emitter::default();
         for app in &apps.apps {
-            check_app(ctx, app, &mesh, &mut out);
+            check_app(ctx, app, mesh, &mut out);
         }
         out.finish(hits);
     }

@@ -18,9 +18,8 @@
 use super::appconfig_support::{Adjust, Emitter, list};
 use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::duration;
-use crate::model::appconfig::mesh::Mesh;
 use crate::model::appconfig::spring;
-use crate::model::appconfig::view::{App, Apps};
+use crate::model::appconfig::view::App;
 
 pub struct Check;
 
@@ -32,7 +31,7 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = Apps::build(ctx.inv, ctx.graph, false);
+        let apps = ctx.derived.apps(false);
         let mut out = Emitter::default();
         for app in &apps.apps {
             resilience4j(app, &mut out);
@@ -218,7 +217,7 @@ fn loadbalancer(app: &App, out: &mut Emitter) {
 }
 
 fn istio(ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-    let mesh = Mesh::build(ctx.inv, ctx.graph);
+    let mesh = ctx.derived.mesh();
     for r in &mesh.routes {
         if r.retries.default || r.retries.attempts <= MAX_ATTEMPTS {
             continue;

@@ -32,14 +32,14 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let mesh = Mesh::build(ctx.inv, ctx.graph);
-        istio_routes(ctx, &mesh, hits);
-        let apps = Apps::build(ctx.inv, ctx.graph, false);
-        let gateways = gateway_deadlines(&apps);
+        let mesh = ctx.derived.mesh();
+        istio_routes(ctx, mesh, hits);
+        let apps = ctx.derived.apps(false);
+        let gateways = gateway_deadlines(apps);
         let mut out = Emitter::default();
         for app in &apps.apps {
             hystrix_ribbon(app, &mut out);
-            outer_inner(ctx, &gateways, app, &mesh, &mut out);
+            outer_inner(ctx, &gateways, app, mesh, &mut out);
         }
         out.finish(hits);
     }

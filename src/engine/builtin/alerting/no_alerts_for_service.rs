@@ -5,7 +5,7 @@
 
 use super::{declared, service_label};
 use crate::engine::{Ctx, Hit};
-use crate::model::alert_coverage::{Coverage, list_names};
+use crate::model::alert_coverage::list_names;
 use crate::model::prom_selection::Selection;
 
 pub struct Check;
@@ -16,7 +16,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let cov = Coverage::build(ctx.inv, ctx.graph, ctx.services);
+        let cov = ctx.derived.coverage();
         let alerts = cov.alert_rules().count();
         for (i, id) in cov.identities.iter().enumerate() {
             if !id.serving || declared(ctx, id, "externalAlerting") {

@@ -5,7 +5,7 @@
 
 use super::{declared, service_label};
 use crate::engine::{Ctx, Hit};
-use crate::model::alert_coverage::{Coverage, is_symptom, list_names};
+use crate::model::alert_coverage::{is_symptom, list_names};
 
 pub struct Check;
 
@@ -15,7 +15,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let cov = Coverage::build(ctx.inv, ctx.graph, ctx.services);
+        let cov = ctx.derived.coverage();
         for (i, id) in cov.identities.iter().enumerate() {
             if !id.serving
                 || declared(ctx, id, "externalAlerting")

@@ -1,0 +1,58 @@
+//! Cross-resource views that several builtin checks share (alert coverage,
+//! the applications with their config, the mesh routes). Each is built at
+//! most once per run, on first use, instead of once per check: building
+//! them is most of what those checks cost.
+
+use crate::model::Inventory;
+use crate::model::alert_coverage::Coverage;
+use crate::model::appconfig::mesh::Mesh;
+use crate::model::appconfig::view::Apps;
+use crate::model::graph::Graph;
+use crate::model::service::Services;
+use std::sync::OnceLock;
+
+pub struct Derived<'a> {
+    inv: &'a Inventory,
+    graph: &'a Graph,
+    services: &'a Services,
+    coverage: OnceLock<Coverage<'a>>,
+    apps_linked: OnceLock<Apps>,
+    apps_with_env: OnceLock<Apps>,
+    mesh: OnceLock<Mesh>,
+}
+
+impl<'a> Derived<'a> {
+    pub fn new(inv: &'a Inventory, graph: &'a Graph, services: &'a Services) -> Self {
+        Derived {
+            inv,
+            graph,
+            services,
+            coverage: OnceLock::new(),
+            apps_linked: OnceLock::new(),
+            apps_with_env: OnceLock::new(),
+            mesh: OnceLock::new(),
+        }
+    }
+
+    /// Which alert rules and SLOs cover which service.
+    pub fn coverage(&self) -> &Coverage<'a> {
+        self.coverage
+            .get_or_init(|| Coverage::build(self.inv, self.graph, self.services))
+    }
+
+    /// The applications of the input; with `env_only`, also every workload
+    /// that has no config file, as an application of its environment.
+    pub fn apps(&self, env_only: bool) -> &Apps {
+        let (cell, env) = if env_only {
+            (&self.apps_with_env, true)
+        } else {
+            (&self.apps_linked, false)
+        };
+        cell.get_or_init(|| Apps::build(self.inv, self.graph, env))
+    }
+
+    /// Mesh routes and destination policies.
+    pub fn mesh(&self) -> &Mesh {
+        self.mesh.get_or_init(|| Mesh::build(self.inv, self.graph))
+    }
+}
