@@ -43,12 +43,19 @@ pub fn hit(ctx: &Ctx<'_>, id: usize, pointer: &str, message: String) -> Hit {
     Hit::resource(target, pointer, message)
 }
 
-/// Development stacks get info-level findings, saying why.
-pub fn for_environment(hit: Hit, facts: &Facts<'_>) -> Hit {
+/// Development stacks get info-level findings, saying why. Production
+/// findings keep their severity and say why the project was judged
+/// production too: the decision is a heuristic the reader can overrule
+/// (`[scan] environment`, a `.prod` file name), so it is never silent.
+pub fn for_environment(mut hit: Hit, facts: &Facts<'_>) -> Hit {
+    let reason = facts.environment_reason();
     if facts.production() {
+        if !reason.is_empty() {
+            hit.reasons.push(reason.to_string());
+        }
         hit
     } else {
-        hit.with_severity(Severity::Info, facts.environment_reason().to_string())
+        hit.with_severity(Severity::Info, reason.to_string())
     }
 }
 
