@@ -135,7 +135,12 @@ pub fn resources(w: &World<'_>, out: &mut Vec<Resource>) {
                 BlockKind::Module => format!("{}module.{}", instance.prefix, b.name),
             };
             let file_dir = super::config::dir_of(&w.files[b.file].display);
-            if let Some(reason) = resource_environment(&node, &b.name, &instance.prefix)
+            // An example (or test fixture) configuration is documentation,
+            // not a deployment, whatever its tags say.
+            if let Some(reason) = example_root(root_dir) {
+                meta.push(entry("@env", text(&reason)));
+                meta.push(entry("@example", text("true")));
+            } else if let Some(reason) = resource_environment(&node, &b.name, &instance.prefix)
                 .or_else(|| root_env.clone())
                 .or_else(|| folder_environment(root_dir, file_dir))
             {
@@ -371,12 +376,34 @@ fn root_environment(w: &World<'_>, root: usize) -> Option<String> {
     None
 }
 
+/// Folder names of example configurations: the `examples/` of a module
+/// repository, samples, demos, and the fixtures its tests apply.
+const EXAMPLES: &[&str] = &[
+    "example", "examples", "sample", "samples", "demo", "demos", "fixture", "fixtures",
+];
+
+/// Why a root configuration is an example, when a folder of its path says
+/// so (and none says production).
+fn example_root(root_dir: &str) -> Option<String> {
+    let mut example = false;
+    for seg in root_dir.split('/') {
+        let lower = seg.to_ascii_lowercase();
+        let parts: Vec<&str> = lower.split(['-', '_', '.']).collect();
+        if parts.iter().any(|p| PRODUCTION.contains(p)) {
+            return None;
+        }
+        example |= parts.iter().any(|p| EXAMPLES.contains(p));
+    }
+    example.then(|| {
+        format!("its configuration folder `{root_dir}` holds an example, not a deployment")
+    })
+}
+
 /// Example folders (`examples/complete`) are not production; nor is a
 /// child module called from a non-production folder (`envs/dev`). Folders
 /// of the file itself are left to the scan-wide environment awareness, so
 /// nothing is lowered twice.
 fn folder_environment(root_dir: &str, file_dir: &str) -> Option<String> {
-    const EXAMPLES: &[&str] = &["example", "examples", "sample", "samples", "demo", "demos"];
     const OTHERS: &[&str] = &[
         "dev",
         "development",
@@ -419,7 +446,17 @@ fn folder_environment(root_dir: &str, file_dir: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{classify, folder_environment};
+    use super::{classify, example_root, folder_environment};
+
+    #[test]
+    fn examples() {
+        assert!(example_root("examples/complete-mysql").is_some());
+        assert!(example_root("test/fixtures/simple").is_some());
+        assert!(example_root("samples").is_some());
+        assert!(example_root("examples/prod-like").is_none());
+        assert!(example_root("envs/dev").is_none());
+        assert!(example_root(".").is_none());
+    }
 
     #[test]
     fn folders() {

@@ -246,9 +246,21 @@ pub fn non_production(r: &Resource) -> Option<&str> {
     r.node.get("@env")?.as_str()
 }
 
-/// Lowers a hit one level outside production, saying why.
+/// Whether the resource belongs to an example configuration (the
+/// `examples/` of a module repository): documentation, not a deployment.
+pub fn is_example(r: &Resource) -> bool {
+    r.node.get("@example").is_some()
+}
+
+/// Lowers a hit one level outside production, saying why. Examples are
+/// not deployed at all: like development compose stacks, their findings
+/// are info, kept because what an example does is what its readers copy.
 pub fn for_environment(hit: Hit, r: &Resource) -> Hit {
     match non_production(r) {
+        Some(reason) if is_example(r) => hit.with_severity(
+            Severity::Info,
+            format!("not deployed: {reason}; examples are reported at info level"),
+        ),
         Some(reason) => hit.lowered(1, format!("not production: {reason}")),
         None => hit,
     }
