@@ -17,7 +17,7 @@ use crate::model::graph::Graph;
 use crate::model::selector::LabelSelector;
 use crate::model::service::Services;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A service declared in creview.toml.
 #[derive(Clone, Debug, Default)]
@@ -488,6 +488,9 @@ pub fn assess(
     let mut priced: HashMap<(String, String), (Dec, Dec)> = HashMap::new();
     let mut rows: HashMap<usize, Vec<RiskRow>> = HashMap::new();
     let mut assumptions: HashMap<usize, Vec<String>> = HashMap::new();
+    // (service, check, event) already explained: the note depends on nothing
+    // else, so it is written once, not once per finding.
+    let mut explained: HashSet<(usize, &str, usize)> = HashSet::new();
     for (i, f) in findings.iter().enumerate() {
         let Some((false, evs, _, _)) = events(&f.check) else {
             continue;
@@ -515,7 +518,7 @@ pub fn assess(
         };
         let year = yearly_budget_minutes(target, s.days_per_year);
         let mut total = Dec::ZERO;
-        for e in evs {
+        for (ei, e) in evs.iter().enumerate() {
             // Modifiers lengthen incidents people detect and repair; events
             // the platform heals by itself (TTD 0: a pod rescheduled after a
             // drain) involve no alert and no owner.
@@ -541,6 +544,9 @@ pub fn assess(
                     finding: Some(f.fingerprint.clone()),
                     basis: e.basis.clone(),
                 });
+                if !explained.insert((k, f.check.as_str(), ei)) {
+                    continue;
+                }
                 let note = format!(
                     "{} {}: {}/yr x ({} + {} min) x {} = {} bad min/yr{}",
                     f.check,
@@ -556,10 +562,7 @@ pub fn assess(
                         format!(" [{}]", e.basis)
                     }
                 );
-                let list = assumptions.entry(k).or_default();
-                if !list.contains(&note) {
-                    list.push(note);
-                }
+                assumptions.entry(k).or_default().push(note);
             }
         }
         priced.insert(key, (total, share_of_budget(total, year)));
