@@ -160,6 +160,8 @@ pub fn module_disabled(r: &Resource, k: Known) -> bool {
     let switch = match k {
         Known::AwsRds => "create_db_instance",
         Known::AwsAurora => "create",
+        // Cloud Posse modules switch off through their context.
+        Known::AwsRedisCloudposse => "enabled",
         _ => "create",
     };
     matches!(facts::input(r, k, switch).bool(), Ok(Some(false)))

@@ -57,9 +57,17 @@ pub fn run(ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
             hits.push(report(r, id, kind));
         }
     }
-    for k in [Known::AwsRds, Known::AwsAurora, Known::GoogleSqlDb] {
+    for k in [
+        Known::AwsRds,
+        Known::AwsAurora,
+        Known::GoogleSqlDb,
+        Known::AwsAlb,
+        Known::AwsRedisCloudposse,
+    ] {
         let prefix = match k {
             Known::GoogleSqlDb => "stackdriver_cloudsql_database_",
+            Known::AwsAlb => "aws_applicationelb_",
+            Known::AwsRedisCloudposse => "aws_elasticache_",
             _ => "aws_rds_",
         };
         if exported.contains(&prefix) {
@@ -78,15 +86,36 @@ pub fn run(ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
 }
 
 fn report(r: &Resource, id: usize, what: &str) -> Hit {
+    // Say what would cover it on its own cloud.
+    let alerting = if r.kind.starts_with("google_") || what.contains("google") {
+        "Cloud Monitoring alert policy"
+    } else {
+        "CloudWatch alarm"
+    };
     hit(
         r,
         id,
         "",
         format!(
-            "`{}` ({what}) has no CloudWatch alarm or alert policy in this configuration: when it fills its disk, runs out of connections, lags or returns errors, the first to notice are the users",
-            common::name(r)
+            "`{}` ({what}) has no {alerting} in this configuration: when it {}, the first to notice are the users",
+            common::name(r),
+            symptoms(what)
         ),
     )
+}
+
+/// What goes wrong unseen, by kind of resource (`what` is the resource
+/// type or the module's registry name).
+fn symptoms(what: &str) -> &'static str {
+    if what.contains("_lb") || what.contains("alb") {
+        "loses its healthy targets or returns 5xx errors"
+    } else if what.contains("elasticache") || what.contains("redis") {
+        "runs out of memory, evicts keys or fails over"
+    } else if what.contains("sqs") || what.contains("pubsub") {
+        "backs up and messages grow old"
+    } else {
+        "fills its disk, runs out of connections, lags or returns errors"
+    }
 }
 
 /// An alarm or alert policy of the same configuration refers to the

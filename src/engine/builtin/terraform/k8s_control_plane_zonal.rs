@@ -115,6 +115,11 @@ fn report(
     nodes_pointer: &str,
 ) {
     let name = common::name(r);
+    // Zones known only by the expression that names them read as that
+    // expression (`var.zone`), not as the evaluator's `${var.zone}`.
+    let shown = |z: &str| z.replace("${", "").replace('}', "");
+    let location = &shown(location);
+    let node_zones: Vec<String> = node_zones.iter().map(|z| shown(z)).collect();
     if let Some(o) = unknown_nodes.filter(|_| node_zones.len() < 2) {
         if zonal {
             hits.push(hit(

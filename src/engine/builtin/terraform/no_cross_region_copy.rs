@@ -101,12 +101,20 @@ fn is_multi_region(location: &str) -> bool {
 }
 
 fn report(r: &Resource, id: usize, what: &str) -> Hit {
+    // Name the copies that would count on the resource's own cloud.
+    let google = r.kind.starts_with("google_")
+        || facts::module(r).is_some_and(|k| k.name().contains("google"));
+    let copies = if google {
+        "no cross-region replica and no multi-region backup location in this configuration"
+    } else {
+        "no cross-region backup replication, replica or AWS Backup copy in this configuration"
+    };
     hit(
         r,
         id,
         "",
         format!(
-            "{what} `{}` has no copy of its backups outside its region (no cross-region backup replication, replica or AWS Backup copy in this configuration): a region-wide outage or a compromised account leaves nothing to restore elsewhere",
+            "{what} `{}` has no copy of its backups outside its region ({copies}): a region-wide outage or a compromised account leaves nothing to restore elsewhere",
             common::name(r)
         ),
     )

@@ -86,7 +86,7 @@ fn retention(
                 "{what} keeps automated backups for {}: corruption or a bad migration found after that (often days later) can no longer be undone from a backup",
                 match d {
                     Some(d) => format!("{d} day{}", if d == 1 { "" } else { "s" }),
-                    None => format!("{default_days} day{} (not set: the service default)", if default_days == 1 { "" } else { "s" }),
+                    None => format!("{default_days} day{} (the setting is left unset or null, so the service default applies)", if default_days == 1 { "" } else { "s" }),
                 }
             ),
         )),
