@@ -4,6 +4,8 @@
 //!   on an object or its pod template;
 //! - a comment `# creview: ignore[SPOF-001] reason` on the offending line or
 //!   the line above, or `# creview: file-ignore[ID,...] reason` anywhere in a file;
+//!   in Terraform (`#` or `//`), a comment on or above a block's first line
+//!   also covers every finding of that block;
 //! - a `[[waiver]]` in creview.toml (check, resource, reason, owner, expires).
 //!
 //! Suppressed findings stay in the report, marked, and never count toward the
@@ -107,8 +109,18 @@ pub struct Comment {
 
 /// Parses `# creview: ignore[ID,...] reason` or `# creview: file-ignore[...]`.
 pub fn parse_comment(line: &str) -> Option<Comment> {
-    let hash = line.find('#')?;
-    let rest = line[hash + 1..].trim_start();
+    // `#` (YAML, HCL, properties) or `//` (HCL).
+    [
+        line.find('#').map(|i| (i, 1)),
+        line.find("//").map(|i| (i, 2)),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|(at, len)| parse_comment_at(line, at, len))
+}
+
+fn parse_comment_at(line: &str, hash: usize, len: usize) -> Option<Comment> {
+    let rest = line[hash + len..].trim_start();
     let rest = rest.strip_prefix("creview:")?.trim_start();
     let (file_wide, rest) = if let Some(r) = rest.strip_prefix("file-ignore[") {
         (true, r)
@@ -139,6 +151,11 @@ pub struct Suppressions {
     /// By file path: (line, entry) for line comments; file-wide entries.
     comments: HashMap<String, Vec<(u32, Entry)>>,
     file_wide: HashMap<String, Vec<Entry>>,
+    /// Terraform blocks by resource identity: (path, line of the block's
+    /// first line). A comment on or above that line covers every finding of
+    /// the block, as HCL users write it (tfsec, checkov), not only the one
+    /// on the next line.
+    blocks: HashMap<String, (String, u32)>,
     waivers: Vec<(Entry, globset::GlobMatcher)>,
     expired: Vec<WaiverSpec>,
 }
@@ -210,6 +227,18 @@ impl Suppressions {
                 }
             }
         }
+        let blocks = inv
+            .resources
+            .iter()
+            .filter(|r| r.api_version == "terraform")
+            .filter(|r| comments.contains_key(&inv.files[r.file].display))
+            .map(|r| {
+                (
+                    r.identity(),
+                    (inv.files[r.file].display.clone(), r.node.pos.line),
+                )
+            })
+            .collect();
         let mut active = Vec::new();
         let mut expired = Vec::new();
         for w in waivers {
@@ -240,6 +269,7 @@ impl Suppressions {
             annotations,
             comments,
             file_wide,
+            blocks,
             waivers: active,
             expired,
         }
@@ -258,14 +288,23 @@ impl Suppressions {
                 .and_then(|id| self.annotations.get_mut(id))
                 .and_then(|list| list.iter_mut().find(|e| names(&e.pattern, &f.check)))
                 .or_else(|| {
-                    self.comments.get_mut(&f.location.path).and_then(|list| {
-                        list.iter_mut()
-                            .find(|(line, e)| {
-                                (*line == f.location.line || *line + 1 == f.location.line)
-                                    && names(&e.pattern, &f.check)
+                    // On or above the finding's line; else on or above the
+                    // first line of its Terraform block.
+                    let mut spots = vec![(f.location.path.clone(), f.location.line)];
+                    if let Some((path, start)) = identity.as_ref().and_then(|i| self.blocks.get(i))
+                    {
+                        spots.push((path.clone(), *start));
+                    }
+                    let (path, index) = spots.iter().find_map(|(path, at)| {
+                        self.comments
+                            .get(path)?
+                            .iter()
+                            .position(|(line, e)| {
+                                (*line == *at || *line + 1 == *at) && names(&e.pattern, &f.check)
                             })
-                            .map(|(_, e)| e)
-                    })
+                            .map(|i| (path.clone(), i))
+                    })?;
+                    self.comments.get_mut(&path).map(|list| &mut list[index].1)
                 })
                 .or_else(|| {
                     self.file_wide
@@ -393,6 +432,13 @@ mod tests {
         assert!(f.file_wide);
         assert!(parse_comment("# just a comment").is_none());
         assert!(parse_comment("# creview: ignore[] nothing").is_none());
+        let hcl = parse_comment("  multi_az = false // creview: ignore[SPOF-005] dev").unwrap();
+        assert_eq!(hcl.ids, ["SPOF-005"]);
+        assert_eq!(hcl.column, 20);
+        // A URL before a `#` comment is not a comment.
+        let url =
+            parse_comment("image: http://x/y  # creview: ignore[ROLLOUT-003] pinned").unwrap();
+        assert_eq!(url.ids, ["ROLLOUT-003"]);
     }
 
     #[test]

@@ -1,0 +1,113 @@
+//! docker-compose and Terraform as users see them on the command line:
+//! suppression comments in HCL, and the production/development decision
+//! every compose finding explains.
+
+mod support;
+
+use serde_json::Value;
+use support::{creview, repo};
+
+fn scan(dir: &std::path::Path, select: &str) -> Value {
+    let out = creview()
+        .args(["scan", "--format", "json", "--select", select])
+        .arg(dir)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+fn findings(v: &Value) -> &Vec<Value> {
+    v["findings"].as_array().expect("findings array")
+}
+
+const DATABASES: &str = r#"# creview: ignore[SPOF-005] staging replica of a dev database
+resource "aws_db_instance" "scratch" {
+  engine         = "postgres"
+  instance_class = "db.t4g.small"
+  multi_az       = false
+}
+
+resource "aws_db_instance" "reports" {
+  engine         = "postgres"
+  instance_class = "db.t4g.small"
+  multi_az       = false // creview: ignore[SPOF-005] rebuilt nightly from the warehouse
+}
+
+resource "aws_db_instance" "orders" {
+  engine         = "postgres"
+  instance_class = "db.m6g.large"
+  multi_az       = false
+}
+"#;
+
+#[test]
+fn hcl_comments_suppress_the_block_or_the_line() {
+    let r = repo(&[("main.tf", DATABASES)]);
+    let v = scan(r.path(), "SPOF-005");
+    let by_name = |name: &str| {
+        findings(&v)
+            .iter()
+            .find(|f| f["resource"]["name"] == name)
+            .unwrap_or_else(|| panic!("a finding on {name}: {v}"))
+    };
+    // Above the block: covers the finding on its `multi_az` line.
+    let scratch = by_name("aws_db_instance.scratch");
+    assert_eq!(scratch["location"]["line"], 5);
+    assert_eq!(scratch["suppressed"]["by"], "comment");
+    assert_eq!(
+        scratch["suppressed"]["reason"],
+        "staging replica of a dev database"
+    );
+    // `//` on the offending line.
+    let reports = by_name("aws_db_instance.reports");
+    assert_eq!(reports["suppressed"]["by"], "comment");
+    // Nothing says anything about this one.
+    assert!(by_name("aws_db_instance.orders")["suppressed"].is_null());
+    // Both comments were used: no INPUT-004 for them.
+    assert!(findings(&v).iter().all(|f| f["check"] != "INPUT-004"));
+}
+
+const PROD_COMPOSE: &str = "services:
+  api:
+    image: registry.example.com/shop/api:2024.06.3
+    restart: unless-stopped
+    environment:
+      NODE_ENV: production
+";
+
+const DEV_COMPOSE: &str = "services:
+  api:
+    build: .
+    command: npm run dev
+    volumes:
+      - .:/app
+";
+
+#[test]
+fn compose_findings_say_why_production_or_development() {
+    let r = repo(&[
+        ("shop/docker-compose.yml", PROD_COMPOSE),
+        ("playground/docker-compose.yml", DEV_COMPOSE),
+    ]);
+    let v = scan(r.path(), "SPOF-011");
+    let in_dir = |dir: &str| {
+        findings(&v)
+            .iter()
+            .find(|f| f["location"]["path"].as_str().unwrap().starts_with(dir))
+            .unwrap_or_else(|| panic!("a finding in {dir}: {v}"))
+    };
+    let prod = in_dir("shop/");
+    assert_eq!(prod["severity"], "high");
+    let why = prod["severity_reasons"].to_string();
+    assert!(
+        why.contains("is production") && why.contains("NODE_ENV=production"),
+        "{why}"
+    );
+    let dev = in_dir("playground/");
+    assert_eq!(dev["severity"], "info");
+    let why = dev["severity_reasons"].to_string();
+    assert!(
+        why.contains("development stack") && why.contains("npm run dev"),
+        "{why}"
+    );
+}
