@@ -9,6 +9,7 @@ pub mod facts;
 pub mod node_val;
 pub mod registry;
 pub mod run;
+pub mod value_ref;
 
 use crate::finding::Severity;
 use crate::model::graph::Graph;

@@ -20,6 +20,31 @@ pub struct CelLogic {
     pub each: Option<Each>,
     /// The rule set references `resources` (built only when needed).
     pub uses_resources: bool,
+    /// Which per-resource facts the rule set reads: binding a fact converts
+    /// it into CEL values, so facts nobody reads are not bound.
+    pub uses: UsedFacts,
+}
+
+/// The per-resource facts a CEL rule set references.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UsedFacts {
+    pub workload: bool,
+    pub ns: bool,
+    pub service: bool,
+    pub target: bool,
+    pub selected: bool,
+}
+
+impl UsedFacts {
+    pub fn union(self, o: UsedFacts) -> UsedFacts {
+        UsedFacts {
+            workload: self.workload || o.workload,
+            ns: self.ns || o.ns,
+            service: self.service || o.service,
+            target: self.target || o.target,
+            selected: self.selected || o.selected,
+        }
+    }
 }
 
 pub enum Logic {
@@ -161,11 +186,21 @@ pub fn compile_check(text: &str, origin: &str) -> Result<Check, CheckError> {
         })?;
         adjust.push((p, a.clone()));
     }
-    let uses_resources = [Some(&rule), when.as_ref(), message.as_ref()]
-        .into_iter()
-        .flatten()
-        .chain(adjust.iter().map(|(p, _)| p))
-        .any(|p| cel::references(p, "resources"));
+    let references = |name: &str| {
+        [Some(&rule), when.as_ref(), message.as_ref()]
+            .into_iter()
+            .flatten()
+            .chain(adjust.iter().map(|(p, _)| p))
+            .any(|p| cel::references(p, name))
+    };
+    let uses_resources = references("resources");
+    let uses = UsedFacts {
+        workload: references("workload"),
+        ns: references("ns"),
+        service: references("service"),
+        target: references("target"),
+        selected: references("selected"),
+    };
     let each = spec.each.clone();
     Ok(Check {
         spec,
@@ -176,6 +211,7 @@ pub fn compile_check(text: &str, origin: &str) -> Result<Check, CheckError> {
             adjust,
             each,
             uses_resources,
+            uses,
         })),
     })
 }

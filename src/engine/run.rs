@@ -7,7 +7,8 @@
 use super::cel as celx;
 use super::facts;
 use super::node_val;
-use super::registry::{CelLogic, Check, Logic, Registry};
+use super::registry::{CelLogic, Check, Logic, Registry, UsedFacts};
+use super::value_ref;
 use super::{Ctx, Hit, Params, Target};
 use crate::engine::catalog::Each;
 use crate::finding::{Finding, Location, Note, Severity, fingerprint};
@@ -16,6 +17,7 @@ use crate::model::service::Services;
 use crate::model::{Inventory, Resource, ResourceId};
 use crate::yaml::{Node, Value as Y, escape_segment, pointer_segments};
 use cel::Value;
+use cel::common::types::CelNull;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
@@ -234,36 +236,53 @@ fn run_resource(
     let mut errors = Vec::new();
     // Objects are bound without copying: see `node_val`.
     let workload_id = sh.graph.workload_of.get(&rid).copied();
+    let uses = idx
+        .iter()
+        .filter_map(|&i| match &checks[i].logic {
+            Logic::Cel(l) => Some(l.uses),
+            _ => None,
+        })
+        .fold(UsedFacts::default(), UsedFacts::union);
     let mut ctx = celx::new_context();
     ctx.add_variable_as_val("object", node_val::val(&r.node));
-    ctx.add_variable_from_value(
-        "workload",
-        workload_id
-            .map(|w| sh.workload_facts[w].clone())
-            .unwrap_or(Value::Null),
-    );
-    ctx.add_variable_from_value("ns", facts::namespace(sh.graph, rid, &r.namespace));
-    ctx.add_variable_from_value(
-        "service",
-        facts::service(sh.services, sh.services.of_resource(sh.graph, rid)),
-    );
-    let target = sh
-        .graph
-        .autoscaler_target
-        .get(&rid)
-        .copied()
-        .flatten()
-        .map(|w| sh.workload_facts[w].clone())
-        .unwrap_or(Value::Null);
-    ctx.add_variable_from_value("target", target);
-    let selected: Vec<Value> = sh
-        .graph
-        .service_targets
-        .get(&rid)
-        .or_else(|| sh.graph.pdb_targets.get(&rid))
-        .map(|ws| ws.iter().map(|w| sh.workload_facts[*w].clone()).collect())
-        .unwrap_or_default();
-    ctx.add_variable_from_value("selected", Value::List(Arc::new(selected)));
+    if uses.workload {
+        ctx.add_variable_as_val(
+            "workload",
+            workload_id
+                .map(|w| value_ref::val(&sh.workload_facts[w]))
+                .unwrap_or_else(|| Box::new(CelNull)),
+        );
+    }
+    if uses.ns {
+        ctx.add_variable_from_value("ns", facts::namespace(sh.graph, rid, &r.namespace));
+    }
+    if uses.service {
+        ctx.add_variable_from_value(
+            "service",
+            facts::service(sh.services, sh.services.of_resource(sh.graph, rid)),
+        );
+    }
+    if uses.target {
+        let target = sh
+            .graph
+            .autoscaler_target
+            .get(&rid)
+            .copied()
+            .flatten()
+            .map(|w| value_ref::val(&sh.workload_facts[w]))
+            .unwrap_or_else(|| Box::new(CelNull));
+        ctx.add_variable_as_val("target", target);
+    }
+    if uses.selected {
+        let selected: Vec<Value> = sh
+            .graph
+            .service_targets
+            .get(&rid)
+            .or_else(|| sh.graph.pdb_targets.get(&rid))
+            .map(|ws| ws.iter().map(|w| sh.workload_facts[*w].clone()).collect())
+            .unwrap_or_default();
+        ctx.add_variable_from_value("selected", Value::List(Arc::new(selected)));
+    }
     ctx.add_variable_as_val("self", node_val::val(&r.node));
 
     let mut containers: Option<Vec<ContainerValue>> = None;
@@ -273,7 +292,7 @@ fn run_resource(
             continue;
         };
         let mut cctx = ctx.new_inner_scope();
-        cctx.add_variable_from_value("params", sh.params[i].clone());
+        cctx.add_variable_as_val("params", value_ref::val(&sh.params[i]));
         if logic.uses_resources {
             cctx.add_variable_from_value("resources", sh.resources());
         }
@@ -303,7 +322,7 @@ fn run_resource(
                     }
                     let mut ectx = cctx.new_inner_scope();
                     ectx.add_variable_as_val("self", node_val::val(node));
-                    ectx.add_variable_from_value("container", facts.clone());
+                    ectx.add_variable_as_val("container", value_ref::val(facts));
                     eval.element(&ectx, pointer.clone());
                 }
             }
