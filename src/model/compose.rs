@@ -32,7 +32,9 @@
 //! is development. Production signals: a production file or folder name, Swarm
 //! `deploy` settings, production settings (`NODE_ENV=production`, a
 //! `.env.prod`), TLS certificates from an ACME resolver, restart policies,
-//! resource limits, log rotation. Development signals win over the weaker
+//! resource limits, log rotation. Placeholder credentials
+//! (`POSTGRES_PASSWORD=password`) outweigh restart policies and resource
+//! limits, not the explicit production signals. Development signals win over the weaker
 //! production ones: a development file or folder name, a comment saying the
 //! file is for development, source code bind-mounted into a container,
 //! `develop:` (compose watch), a `development` build target, dev servers
@@ -123,6 +125,19 @@ const DEV_WORDS: &[&str] = &[
     "stage",
     "qa",
     "demo",
+];
+
+/// Folder and file names of examples: what they run is documentation, a
+/// starting point to copy, not a deployment.
+const EXAMPLE_WORDS: &[&str] = &[
+    "example",
+    "examples",
+    "sample",
+    "samples",
+    "quickstart",
+    "playground",
+    "tutorial",
+    "tutorials",
 ];
 
 fn words_of(name: &str) -> Vec<String> {
@@ -218,7 +233,10 @@ fn role(display: &str) -> Role {
     let words = words_of(rest);
     if words.iter().any(|w| PROD_WORDS.contains(&w.as_str())) {
         Role::Prod
-    } else if words.iter().any(|w| DEV_WORDS.contains(&w.as_str())) {
+    } else if words
+        .iter()
+        .any(|w| DEV_WORDS.contains(&w.as_str()) || EXAMPLE_WORDS.contains(&w.as_str()))
+    {
         Role::Dev
     } else {
         Role::Layer
@@ -1045,6 +1063,10 @@ struct Signals {
     swarm: Vec<String>,
     prod: Vec<String>,
     weak: Vec<String>,
+    /// Placeholder credentials (`POSTGRES_PASSWORD=password`): a sample or
+    /// a local stack. They outweigh the weak production hints, not the
+    /// explicit ones.
+    placeholder: Vec<String>,
     /// Long-running services, and how many of them have a restart policy.
     long_running: usize,
     kept: usize,
@@ -1135,6 +1157,33 @@ fn env_setting(name: &str, value: &str) -> Option<bool> {
     None
 }
 
+/// A secret variable set to a well-known placeholder value: nobody
+/// deploys `POSTGRES_PASSWORD=password` on purpose. Messages name the
+/// variable, never its value.
+fn is_placeholder_secret(name: &str, value: &str) -> bool {
+    const PLACEHOLDERS: &[&str] = &[
+        "password",
+        "passw0rd",
+        "pass",
+        "secret",
+        "changeme",
+        "change_me",
+        "changeit",
+        "example",
+        "admin",
+        "root",
+        "test",
+        "123456",
+        "12345678",
+        "postgres",
+        "mysql",
+        "guest",
+    ];
+    let upper = name.to_ascii_uppercase();
+    (upper.contains("PASSWORD") || upper.ends_with("_PASS") || upper.ends_with("_SECRET"))
+        && PLACEHOLDERS.contains(&value.trim().to_ascii_lowercase().as_str())
+}
+
 fn service_signals(name: &str, node: &Node, one_shot: bool, sig: &mut Signals) {
     // Source code bind-mounted over the app's folder: live reload.
     for m in mounts(node) {
@@ -1184,6 +1233,12 @@ fn service_signals(name: &str, node: &Node, one_shot: bool, sig: &mut Signals) {
     }
     for (k, v, _) in env_vars(node) {
         let Some(v) = v else { continue };
+        if is_placeholder_secret(&k, &v) {
+            push_once(
+                &mut sig.placeholder,
+                format!("`{name}` sets `{k}` to a well-known placeholder value"),
+            );
+        }
         match env_setting(&k, &v) {
             Some(true) => push_once(&mut sig.prod, format!("`{name}` sets `{k}={v}`")),
             Some(false) => push_once(&mut sig.dev, format!("`{name}` sets `{k}={v}`")),
@@ -1296,6 +1351,14 @@ fn decide(sig: &Signals) -> (bool, String) {
     }
     if !sig.prod.is_empty() {
         return (true, list(&sig.prod));
+    }
+    if !sig.placeholder.is_empty() {
+        let over = if sig.weak.is_empty() {
+            String::new()
+        } else {
+            format!(" (this outweighs {})", list(&sig.weak))
+        };
+        return (false, format!("{}{over}", list(&sig.placeholder)));
     }
     // A restart policy on the database alone is a copied default, and
     // memory limits keep JVMs off a laptop's swap: a deployment keeps more
@@ -1628,7 +1691,12 @@ fn read_project(
     if sig.dev_named.is_none() {
         for seg in dir.split('/') {
             let w = words_of(seg);
-            if w.iter()
+            if w.iter().any(|w| EXAMPLE_WORDS.contains(&w.as_str())) {
+                sig.dev_named = Some(format!(
+                    "its folder `{seg}` holds an example, not a deployment"
+                ));
+            } else if w
+                .iter()
                 .any(|w| DEV_WORDS.contains(&w.as_str()) && w != "demo")
             {
                 sig.dev_named = Some(format!(
@@ -2162,6 +2230,22 @@ mod tests {
                 .is_some()
         );
         assert!(contains_word("npm run dev", "npm run dev"));
+        let mut s = Signals::default();
+        s.weak.push("restart".into());
+        s.long_running = 1;
+        s.kept = 1;
+        assert!(decide(&s).0);
+        s.placeholder.push("POSTGRES_PASSWORD=password".into());
+        assert!(!decide(&s).0);
+        s.prod.push("NODE_ENV=production".into());
+        assert!(decide(&s).0);
+        assert!(is_placeholder_secret("RABBITMQ_DEFAULT_PASS", "password"));
+        assert!(is_placeholder_secret("POSTGRES_PASSWORD", "postgres"));
+        assert!(!is_placeholder_secret(
+            "POSTGRES_PASSWORD",
+            "${PG_PASSWORD}"
+        ));
+        assert!(!is_placeholder_secret("POSTGRES_USER", "postgres"));
         assert!(!contains_word("fair", "air"));
     }
 }
