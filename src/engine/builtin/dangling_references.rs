@@ -98,14 +98,30 @@ impl Defined {
             return true;
         }
         kind == "Secret"
-            && self.custom.iter().any(|(ns, cr, e)| {
-                same_ns(ns, *e)
-                    && (name == cr
-                        || name.starts_with(&format!("{cr}-"))
-                        || name.ends_with(&format!("-{cr}"))
-                        || name.contains(&format!(".{cr}.")))
-            })
+            && self
+                .custom
+                .iter()
+                .any(|(ns, cr, e)| same_ns(ns, *e) && named_after(name, cr))
     }
+}
+
+/// Whether a Secret name is derived from a custom resource's name: the
+/// same, `<cr>-...`, `...-<cr>` or `....<cr>....`. Checked without
+/// formatting: it runs for every (missing Secret, custom resource) pair.
+fn named_after(name: &str, cr: &str) -> bool {
+    if cr.is_empty() {
+        return false;
+    }
+    name == cr
+        || name
+            .strip_prefix(cr)
+            .is_some_and(|rest| rest.starts_with('-'))
+        || name
+            .strip_suffix(cr)
+            .is_some_and(|rest| rest.ends_with('-'))
+        || name
+            .match_indices(cr)
+            .any(|(i, _)| name[..i].ends_with('.') && name[i + cr.len()..].starts_with('.'))
 }
 
 /// Secrets other objects of the input make: cert-manager, External
@@ -561,5 +577,20 @@ fn autoscaler_targets(ctx: &Ctx<'_>, defined: &Defined, hits: &mut Vec<Hit>) {
                 a.kind, a.name, a.namespace
             ),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_after;
+
+    #[test]
+    fn secret_names_derived_from_a_custom_resource() {
+        for name in ["db", "db-credentials", "pg-db", "app.db.svc"] {
+            assert!(named_after(name, "db"), "{name}");
+        }
+        for name in ["dbx", "mydb", "db_creds", "app.dbx.svc", "adb.x"] {
+            assert!(!named_after(name, "db"), "{name}");
+        }
     }
 }
