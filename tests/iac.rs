@@ -87,7 +87,7 @@ const DEV_COMPOSE: &str = "services:
 fn compose_findings_say_why_production_or_development() {
     let r = repo(&[
         ("shop/docker-compose.yml", PROD_COMPOSE),
-        ("playground/docker-compose.yml", DEV_COMPOSE),
+        ("web/docker-compose.yml", DEV_COMPOSE),
     ]);
     let v = scan(r.path(), "SPOF-011");
     let in_dir = |dir: &str| {
@@ -103,11 +103,39 @@ fn compose_findings_say_why_production_or_development() {
         why.contains("is production") && why.contains("NODE_ENV=production"),
         "{why}"
     );
-    let dev = in_dir("playground/");
+    let dev = in_dir("web/");
     assert_eq!(dev["severity"], "info");
     let why = dev["severity_reasons"].to_string();
     assert!(
         why.contains("development stack") && why.contains("npm run dev"),
         "{why}"
     );
+}
+
+#[test]
+fn local_modules_missing_from_the_input_are_named_not_passed() {
+    let r = repo(&[
+        (
+            "examples/karpenter/main.tf",
+            "module \"eks\" {\n  source = \"../..\"\n}\n\nmodule \"db\" {\n  source = \"./db\"\n}\n",
+        ),
+        (
+            "examples/karpenter/db/main.tf",
+            "resource \"aws_db_instance\" \"this\" {\n  engine = \"postgres\"\n}\n",
+        ),
+    ]);
+    let v = scan(r.path(), "SPOF-005");
+    let notes: Vec<String> = v["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("module `eks` reads `../..`") && n.contains("not reviewed")),
+        "{notes:?}"
+    );
+    assert!(!notes.iter().any(|n| n.contains("`./db`")), "{notes:?}");
 }

@@ -53,6 +53,7 @@ impl crate::model::Reader for Reader {
         let mut resources = Vec::new();
         build::resources(&world, &mut resources);
         let instances = world.instances.len();
+        let missing = missing_modules(&world, &resources, &inv.files);
         if world.exhausted.get() {
             inv.notes.push(crate::finding::Note {
                 path: String::new(),
@@ -61,6 +62,7 @@ impl crate::model::Reader for Reader {
             });
         }
         drop(world);
+        inv.notes.extend(missing);
         inv.problems.extend(problems);
         if std::env::var_os("CREVIEW_TF_TIME").is_some() {
             eprintln!(
@@ -85,6 +87,51 @@ impl crate::model::Reader for Reader {
         }
         inv.resources.extend(resources);
     }
+}
+
+/// Local module calls whose folder has no `.tf` file in the input (a
+/// module outside the scanned folder, or not checked out): what they
+/// create is not reviewed, and the report says so instead of passing it
+/// in silence. One note per called folder and caller.
+fn missing_modules(
+    world: &eval::World<'_>,
+    resources: &[crate::model::Resource],
+    files: &[crate::source::SourceFile],
+) -> Vec<crate::finding::Note> {
+    let mut notes = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in resources.iter().filter(|r| r.kind == "module") {
+        if r.node.get("@module").is_some() {
+            continue;
+        }
+        let Some(source) = r.node.get("source").and_then(crate::yaml::Node::as_str) else {
+            continue;
+        };
+        if !(source.starts_with("./")
+            || source.starts_with("../")
+            || source == "."
+            || source == "..")
+        {
+            continue;
+        }
+        let missing = match r.node.get("@local").and_then(crate::yaml::Node::as_str) {
+            Some(dir) => !world.folders.iter().any(|f| f.dir == dir),
+            None => true,
+        };
+        let path = files[r.file].display.clone();
+        if !missing || !seen.insert((path.clone(), source.to_string())) {
+            continue;
+        }
+        let name = r.name.rsplit("module.").next().unwrap_or(&r.name);
+        notes.push(crate::finding::Note {
+            path,
+            line: Some(r.node.pos.line),
+            message: format!(
+                "Terraform: module `{name}` reads `{source}`, which has no .tf files in the input: the resources it creates are not reviewed (scan the folder that holds it)"
+            ),
+        });
+    }
+    notes
 }
 
 #[cfg(test)]
