@@ -1,6 +1,7 @@
 //! The check engine: the catalog of check files, CEL and builtin logic, and
 //! the run that turns the model into findings.
 
+pub mod borrowed;
 pub mod builtin;
 pub mod catalog;
 pub mod cel;

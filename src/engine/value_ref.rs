@@ -1,31 +1,18 @@
-//! Precomputed facts (workload, namespace, service) as CEL values, without
-//! copying them. Binding a `cel::Value` map converts it, recursively, into
-//! boxed values each time; the same workload facts are bound for every
-//! resource and container a check visits, and an expression reads a few
-//! fields. `ValueRef` borrows the value and wraps only what is touched,
-//! as [`super::node_val`] does for YAML nodes.
+//! Precomputed facts (workload, container, service, params) as CEL values,
+//! without copying them. Binding a `cel::Value` map converts it,
+//! recursively, into boxed values each time; the same workload facts are
+//! bound for every resource and container a check visits, and an expression
+//! reads a few fields. Lists and maps are [`Borrowed`] collections.
 
+use super::borrowed::{Borrowed, Collection, not_a_key, not_an_index};
 use cel::ExecutionError;
 use cel::Value;
-use cel::common::traits::{self, Container, Indexer, Iterable, Sizer};
-use cel::common::types::{CelBool, CelDouble, CelInt, CelNull, CelString, CelUInt, Type};
-use cel::common::value::{CowVal, Val};
+use cel::common::types::{CelBool, CelDouble, CelInt, CelNull, CelString, CelUInt};
+use cel::common::value::Val;
 use cel::objects::{Key, KeyRef};
-use std::sync::OnceLock;
-
-static MAP: Type = cel::common::types::MAP_TYPE;
-static LIST: Type = cel::common::types::LIST_TYPE;
-
-/// A list or map value, seen by CEL through the collection traits.
-#[derive(Debug)]
-pub struct ValueRef<'v> {
-    value: &'v Value,
-    /// The elements (list) or keys (map), built on first iteration.
-    children: OnceLock<Vec<Box<dyn Val + 'v>>>,
-}
 
 /// The CEL value of `value`: scalars as the crate's own types (strings
-/// borrowed), lists and maps as [`ValueRef`], anything else converted.
+/// borrowed), lists and maps borrowed, anything else converted.
 pub fn val(value: &Value) -> Box<dyn Val + '_> {
     match value {
         Value::Null => Box::new(CelNull),
@@ -34,10 +21,7 @@ pub fn val(value: &Value) -> Box<dyn Val + '_> {
         Value::UInt(u) => Box::new(CelUInt::from(*u)),
         Value::Float(f) => Box::new(CelDouble::from(*f)),
         Value::String(s) => Box::new(CelString::from(s.as_str())),
-        Value::List(_) | Value::Map(_) => Box::new(ValueRef {
-            value,
-            children: OnceLock::new(),
-        }),
+        Value::List(_) | Value::Map(_) => Box::new(Borrowed::new(value)),
         other => {
             let converted: Result<Box<dyn Val>, _> = other.clone().try_into();
             converted.unwrap_or_else(|_| Box::new(CelNull))
@@ -67,84 +51,32 @@ fn key_ref(idx: &dyn Val) -> Option<KeyRef<'_>> {
     }
 }
 
-impl<'v> ValueRef<'v> {
-    fn children(&self) -> &[Box<dyn Val + 'v>] {
-        self.children.get_or_init(|| match self.value {
-            Value::List(items) => items.iter().map(val).collect(),
-            Value::Map(m) => m.map.keys().map(key_val).collect(),
-            _ => Vec::new(),
-        })
+impl Collection for Value {
+    fn is_list(&self) -> bool {
+        matches!(self, Value::List(_))
     }
-}
 
-impl<'r> Val for ValueRef<'r> {
-    fn get_type(&self) -> &Type {
-        match self.value {
-            Value::List(_) => &LIST,
-            _ => &MAP,
+    fn len(&self) -> usize {
+        match self {
+            Value::List(items) => items.len(),
+            Value::Map(m) => m.map.len(),
+            _ => 0,
         }
     }
 
-    fn cel_type() -> &'static Type {
-        &MAP
+    fn children(&self) -> Vec<Box<dyn Val + '_>> {
+        match self {
+            Value::List(items) => items.iter().map(val).collect(),
+            Value::Map(m) => m.map.keys().map(key_val).collect(),
+            _ => Vec::new(),
+        }
     }
 
-    fn as_container(&self) -> Option<&dyn Container> {
-        Some(self)
-    }
-
-    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-
-    fn into_indexer<'v>(self: Box<Self>) -> Option<Box<dyn Indexer + 'v>>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-
-    fn as_iterable<'b, 'v>(&'b self) -> Option<&'b (dyn Iterable + 'v)>
-    where
-        Self: 'v,
-    {
-        Some(self)
-    }
-
-    fn as_sizer(&self) -> Option<&dyn Sizer> {
-        Some(self)
-    }
-
-    /// Equal to a built-in collection holding the same elements
-    /// (`workload.zones == []`). (A borrowed value cannot be downcast, so
-    /// two borrowed collections compare unequal, as YAML nodes do.)
-    fn equals(&self, other: &dyn Val) -> bool {
-        Value::try_from(other).is_ok_and(|o| &o == self.value)
-    }
-
-    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
-    where
-        Self: 'v,
-    {
-        val(self.value)
-    }
-}
-
-impl Indexer for ValueRef<'_> {
-    fn get<'b, 'v>(&'b self, idx: &dyn Val) -> Result<CowVal<'b, 'v>, ExecutionError>
-    where
-        Self: 'v,
-    {
-        match self.value {
+    fn lookup(&self, idx: &dyn Val) -> Result<Box<dyn Val + '_>, ExecutionError> {
+        match self {
             Value::Map(m) => {
-                let key = key_ref(idx).ok_or_else(|| ExecutionError::UnexpectedType {
-                    got: idx.get_type().name().to_owned(),
-                    want: "map key".to_owned(),
-                })?;
-                m.get(&key).map(|v| CowVal::Owned(val(v))).ok_or_else(|| {
+                let key = key_ref(idx).ok_or_else(|| not_a_key(idx))?;
+                m.get(&key).map(val).ok_or_else(|| {
                     ExecutionError::no_such_key(&match key {
                         KeyRef::String(s) => s.to_string(),
                         other => format!("{other:?}"),
@@ -155,65 +87,28 @@ impl Indexer for ValueRef<'_> {
                 let i = idx
                     .downcast_ref::<CelInt>()
                     .map(|i| *i.inner())
-                    .ok_or_else(|| ExecutionError::UnexpectedType {
-                        got: idx.get_type().name().to_owned(),
-                        want: "int".to_owned(),
-                    })?;
+                    .ok_or_else(|| not_an_index(idx))?;
                 usize::try_from(i)
                     .ok()
                     .and_then(|i| items.get(i))
-                    .map(|v| CowVal::Owned(val(v)))
+                    .map(val)
                     .ok_or_else(|| ExecutionError::IndexOutOfBounds(Value::Int(i)))
             }
             _ => Err(ExecutionError::no_such_key("")),
         }
     }
 
-    fn steal<'v>(self: Box<Self>, idx: &dyn Val) -> Result<Box<dyn Val + 'v>, ExecutionError>
-    where
-        Self: 'v,
-    {
-        self.get(idx).map(CowVal::into_owned)
-    }
-}
-
-impl Container for ValueRef<'_> {
-    fn contains(&self, value: &dyn Val) -> Result<bool, ExecutionError> {
-        match self.value {
-            Value::Map(m) => Ok(key_ref(value).is_some_and(|k| m.get(&k).is_some())),
-            _ => Ok(self.children().iter().any(|c| c.equals(value))),
+    fn has_key(&self, key: &dyn Val) -> bool {
+        match self {
+            Value::Map(m) => key_ref(key).is_some_and(|k| m.get(&k).is_some()),
+            _ => false,
         }
     }
-}
 
-impl Sizer for ValueRef<'_> {
-    fn size(&self) -> CelInt {
-        let n = match self.value {
-            Value::List(items) => items.len(),
-            Value::Map(m) => m.map.len(),
-            _ => 0,
-        };
-        CelInt::from(n as i64)
-    }
-}
-
-struct Children<'b, 'r>(std::slice::Iter<'b, Box<dyn Val + 'r>>);
-
-impl<'b, 'v, 'r: 'v> traits::Iterator<'b, 'v> for Children<'b, 'r> {
-    fn next(&mut self) -> Option<&'b (dyn Val + 'v)> {
-        self.0.next().map(|b| {
-            let r: &'b (dyn Val + 'r) = b.as_ref();
-            r as &'b (dyn Val + 'v)
-        })
-    }
-}
-
-impl<'r> Iterable for ValueRef<'r> {
-    fn iter<'b, 'v>(&'b self) -> Box<dyn traits::Iterator<'b, 'v> + 'b>
-    where
-        Self: 'v,
-    {
-        Box::new(Children::<'b, 'r>(self.children().iter()))
+    /// Equal to a built-in collection holding the same elements
+    /// (`workload.zones == []`).
+    fn equals(&self, other: &dyn Val) -> bool {
+        Value::try_from(other).is_ok_and(|o| &o == self)
     }
 }
 
