@@ -19,7 +19,7 @@ static LIST: Type = cel::common::types::LIST_TYPE;
 /// What a borrowed map or list must answer.
 pub trait Collection: Debug + Send + Sync {
     fn is_list(&self) -> bool;
-    fn len(&self) -> usize;
+    fn count(&self) -> usize;
     /// The elements of a list or the keys of a map, as CEL values.
     fn children(&self) -> Vec<Box<dyn Val + '_>>;
     /// The value under a map key or a list index.
@@ -156,7 +156,7 @@ impl<C: Collection + ?Sized> Container for Borrowed<'_, C> {
 
 impl<C: Collection + ?Sized> Sizer for Borrowed<'_, C> {
     fn size(&self) -> CelInt {
-        CelInt::from(self.inner.len() as i64)
+        CelInt::from(self.inner.count() as i64)
     }
 }
 

@@ -25,7 +25,7 @@ impl Collection for Node {
         matches!(self.value, Y::Seq(_))
     }
 
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         match &self.value {
             Y::Seq(items) => items.len(),
             Y::Map(entries) => entries.len(),

@@ -56,7 +56,7 @@ impl Collection for Value {
         matches!(self, Value::List(_))
     }
 
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         match self {
             Value::List(items) => items.len(),
             Value::Map(m) => m.map.len(),
