@@ -379,7 +379,19 @@ fn root_environment(w: &World<'_>, root: usize) -> Option<String> {
 /// Folder names of example configurations: the `examples/` of a module
 /// repository, samples, demos, and the fixtures its tests apply.
 const EXAMPLES: &[&str] = &[
-    "example", "examples", "sample", "samples", "demo", "demos", "fixture", "fixtures",
+    "example",
+    "examples",
+    "sample",
+    "samples",
+    "demo",
+    "demos",
+    "fixture",
+    "fixtures",
+    "quickstart",
+    "quickstarts",
+    "tutorial",
+    "tutorials",
+    "playground",
 ];
 
 /// Why a root configuration is an example, when a folder of its path says
@@ -453,6 +465,7 @@ mod tests {
         assert!(example_root("examples/complete-mysql").is_some());
         assert!(example_root("test/fixtures/simple").is_some());
         assert!(example_root("samples").is_some());
+        assert!(example_root("quickstarts/wordpress/terraform").is_some());
         assert!(example_root("examples/prod-like").is_none());
         assert!(example_root("envs/dev").is_none());
         assert!(example_root(".").is_none());
