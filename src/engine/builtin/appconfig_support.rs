@@ -82,7 +82,7 @@ impl Emitter {
             pointer,
             core,
             apps: vec![app.name.clone()],
-            note: app.note(),
+            note: app.note_at(rid),
             lower: adjust.lower,
             severity: adjust.severity,
             reasons: adjust.reasons,
@@ -98,7 +98,12 @@ impl Emitter {
             } else {
                 i.note
             };
-            let message = redact::message(&format!("{} {note}", i.core), &i.secrets);
+            let text = if note.is_empty() {
+                i.core
+            } else {
+                format!("{} {note}", i.core)
+            };
+            let message = redact::message(&text, &i.secrets);
             let mut hit = Hit::resource(i.rid, i.pointer, message);
             hit.lower = i.lower;
             hit.severity = i.severity;

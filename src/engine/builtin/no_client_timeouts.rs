@@ -209,7 +209,7 @@ fn jdbc(app: &App, out: &mut Emitter) {
         app,
         s,
         format!(
-            "{} connects to {system} with no socket timeout and no query or transaction timeout is configured: when the database host hangs (network partition, failover, a stuck query) the query blocks its thread until the kernel gives up on the TCP connection, which takes minutes, and the request threads pile up; add {param} to the URL or `spring.transaction.default-timeout`",
+            "{} connects to {system} with no socket timeout, and no query or transaction timeout is configured: when the database host hangs (network partition, failover, a stuck query) the query blocks its thread until the kernel gives up on the TCP connection, which takes minutes, and the request threads pile up; add {param} to the URL or set `spring.transaction.default-timeout`",
             app.at(s)
         ),
         Adjust::lower(

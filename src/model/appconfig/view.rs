@@ -60,6 +60,8 @@ pub struct App {
     pub service: Option<String>,
     pub linked_by: Option<String>,
     pub workloads: Vec<WorkloadId>,
+    /// The resources of those workloads.
+    pub workload_resources: Vec<ResourceId>,
     /// The container running the application in its first workload.
     pub container: Option<String>,
     pub profiles: Vec<String>,
@@ -228,9 +230,28 @@ impl App {
         redact::value(&s.key, &self.resolve(&s.value))
     }
 
-    /// `key` as written, and where.
+    /// The context for a finding at `rid`: [`App::note`], or nothing for an
+    /// application of its environment alone when the finding is on its own
+    /// workload (the finding's resource already says which one).
+    pub fn note_at(&self, rid: ResourceId) -> String {
+        if !self.has_config && self.workload_resources.contains(&rid) {
+            String::new()
+        } else {
+            self.note()
+        }
+    }
+
+    /// `key` as written, and where: `` `spring.datasource.url` (application.yml) ``,
+    /// or `` env `DATABASE_URL` of Deployment `orders` `` for the environment.
     pub fn at(&self, s: &Setting) -> String {
-        format!("`{}` ({})", s.key, s.origin)
+        match s
+            .origin
+            .strip_prefix("env ")
+            .and_then(|o| o.strip_prefix(s.key.as_str()))
+        {
+            Some(rest) if s.from_env => format!("env `{}`{rest}", s.key),
+            _ => format!("`{}` ({})", s.key, s.origin),
+        }
     }
 }
 
@@ -276,14 +297,14 @@ impl Apps {
         for a in acc {
             let workloads = linked_workloads(inv, graph, &a);
             if workloads.is_empty() {
-                out.push(build_app(inv, graph, &a, None));
+                out.push(graph, build_app(inv, graph, &a, None));
                 continue;
             }
             // One application per workload that runs it: copies of the
             // manifests (overlays) each have their own environment.
             for w in workloads {
                 linked.insert(w);
-                out.push(build_app(inv, graph, &a, Some(w)));
+                out.push(graph, build_app(inv, graph, &a, Some(w)));
             }
         }
         // Workloads no config file configures: the environment alone.
@@ -321,12 +342,17 @@ impl Apps {
                 insert(&mut app, s);
             }
             finish(&mut app);
-            out.push(app);
+            out.push(graph, app);
         }
         out
     }
 
-    fn push(&mut self, app: App) {
+    fn push(&mut self, graph: &Graph, mut app: App) {
+        app.workload_resources = app
+            .workloads
+            .iter()
+            .map(|w| graph.workloads[*w].resource)
+            .collect();
         let i = self.apps.len();
         for w in &app.workloads {
             self.by_workload.entry(*w).or_default().push(i);
