@@ -14,7 +14,6 @@
 use super::container_env::{self, EnvVar};
 use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::keys::squash;
-use crate::model::appconfig::view::Apps;
 use crate::model::graph::{Workload, WorkloadId, autoscaler_max_of};
 use crate::model::k8s::{Container, WorkloadKind, int_or_percent};
 use crate::model::{Inventory, Resource, ResourceId};
@@ -161,8 +160,16 @@ fn find_database(ctx: &Ctx<'_>, wid: WorkloadId, w: &Workload) -> Option<Databas
     let inv = ctx.inv;
     let r = &inv.resources[w.resource];
     for c in &w.containers {
+        // The environment only matters for a database container (or one
+        // that might be, by its port): most containers are not, and reading
+        // the environment (envFrom ConfigMaps) is the expensive part.
+        let by_image = engine_of(c, &[]);
+        let maybe = by_image.is_some() || c.ports.iter().any(|(_, p)| *p == 5432 || *p == 3306);
+        if !maybe {
+            continue;
+        }
         let env = container_env::container_env(inv, ctx.graph, w.resource, &c.pointer);
-        let Some(engine) = engine_of(c, &env) else {
+        let Some(engine) = by_image.or_else(|| engine_of(c, &env)) else {
             continue;
         };
         let node = r.node.pointer(&c.pointer);
@@ -433,7 +440,7 @@ impl super::BuiltinCheck for Check {
         let mut counted: Vec<Vec<Contribution>> =
             (0..databases.len()).map(|_| Vec::new()).collect();
         let mut unknown: Vec<Vec<String>> = vec![Vec::new(); databases.len()];
-        let apps = Apps::build(inv, g, false);
+        let apps = ctx.derived.apps(true);
         for (wid, w) in g.workloads.iter().enumerate() {
             if poolers.contains(&wid) || databases.iter().any(|d| d.workload == wid) {
                 continue;

@@ -38,7 +38,7 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = ctx.derived.apps(false);
+        let apps = ctx.derived.apps(true);
         let mut config_side = Emitter::default();
         for (wid, w) in ctx.graph.workloads.iter().enumerate() {
             if w.kind.is_batch() || !w.serving() {

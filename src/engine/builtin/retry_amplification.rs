@@ -25,13 +25,15 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = ctx.derived.apps(false);
-        if apps.apps.is_empty() {
+        // One view for every app-config check: apps with config files
+        // (environment-only applications are for the checks that read env).
+        let apps = ctx.derived.apps(true);
+        if !apps.apps.iter().any(|a| a.has_config) {
             return;
         }
         let mesh = ctx.derived.mesh();
         let mut out = Emitter::default();
-        for app in &apps.apps {
+        for app in apps.apps.iter().filter(|a| a.has_config) {
             check_app(ctx, app, mesh, &mut out);
         }
         out.finish(hits);

@@ -31,9 +31,9 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let apps = ctx.derived.apps(false);
+        let apps = ctx.derived.apps(true);
         let mut out = Emitter::default();
-        for app in &apps.apps {
+        for app in apps.apps.iter().filter(|a| a.has_config) {
             resilience4j(app, &mut out);
             gateway(app, &mut out);
             ribbon(app, &mut out);

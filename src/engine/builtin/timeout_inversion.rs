@@ -34,10 +34,10 @@ impl super::BuiltinCheck for Check {
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
         let mesh = ctx.derived.mesh();
         istio_routes(ctx, mesh, hits);
-        let apps = ctx.derived.apps(false);
+        let apps = ctx.derived.apps(true);
         let gateways = gateway_deadlines(apps);
         let mut out = Emitter::default();
-        for app in &apps.apps {
+        for app in apps.apps.iter().filter(|a| a.has_config) {
             hystrix_ribbon(app, &mut out);
             outer_inner(ctx, &gateways, app, mesh, &mut out);
         }
@@ -147,7 +147,7 @@ struct Outer {
 /// label): (gateway app name, host, seconds).
 fn gateway_deadlines(apps: &Apps) -> Vec<(String, String, f64)> {
     let mut out = Vec::new();
-    for g in &apps.apps {
+    for g in apps.apps.iter().filter(|a| a.has_config) {
         let (routes, _) = spring::gateway(g);
         if routes.is_empty() {
             continue;

@@ -200,6 +200,14 @@ fn looks_like_spring(props: &[Prop]) -> bool {
 fn on_profile(props: &[Prop]) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
     for p in props {
+        // Only `spring.*` keys activate profiles: skip the rest unsquashed.
+        if !p
+            .key
+            .get(..6)
+            .is_some_and(|s| s.eq_ignore_ascii_case("spring"))
+        {
+            continue;
+        }
         let k = squash(&p.key);
         let activation = k == "springconfigactivateonprofile"
             || k == "springprofiles"

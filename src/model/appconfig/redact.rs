@@ -53,6 +53,13 @@ const NOT_SECRET_ENDINGS: &[&str] = &[
 
 /// Whether a key (dotted or an environment variable name) holds a secret.
 pub fn is_secret_key(key: &str) -> bool {
+    // Most keys name none of the words: answer without allocating.
+    if !["pass", "secret", "credential", "key", "token", "pwd"]
+        .iter()
+        .any(|w| contains_ignore_case(key, w))
+    {
+        return false;
+    }
     let last = if key.contains('.') || key.contains('[') {
         segments(key).pop().unwrap_or_default()
     } else {
@@ -63,6 +70,14 @@ pub fn is_secret_key(key: &str) -> bool {
     }
     SECRET_WORDS.iter().any(|w| last.contains(w))
         || SECRET_ENDINGS.iter().any(|e| last.ends_with(e))
+}
+
+/// Whether `hay` contains the lowercase ASCII `needle`, ignoring case.
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    hay.as_bytes()
+        .windows(n.len())
+        .any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// Whether a value is only a placeholder (`${DB_PASSWORD}`), not a secret.
