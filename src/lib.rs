@@ -99,6 +99,8 @@ pub struct Report {
     pub date: String,
     /// The defaults the budgets rest on.
     pub budget_basis: budget::services::Basis,
+    /// Per service of the model: the alert rules and SLOs linked to it.
+    pub alerting: Vec<model::alert_coverage::ServiceLinks>,
 }
 
 impl Report {
@@ -226,6 +228,7 @@ pub fn audit_with(
     let out = engine::run::run(registry, &settings.run, &inventory, &graph, &services);
     timings.lap("checks");
     let mut findings = out.findings;
+    let alerting = out.alerting;
     environment::apply(&mut findings, settings.environment);
     suppress_findings(&mut findings, &inventory, settings, registry);
     timings.lap("suppress");
@@ -270,6 +273,7 @@ pub fn audit_with(
         stats,
         date: settings.today.clone(),
         budget_basis: settings.budget.basis(),
+        alerting,
     })
 }
 

@@ -64,6 +64,8 @@ impl RunOptions {
 pub struct RunOutput {
     pub findings: Vec<Finding>,
     pub notes: Vec<Note>,
+    /// Per service of the model: the alert rules and SLOs linked to it.
+    pub alerting: Vec<crate::model::alert_coverage::ServiceLinks>,
 }
 
 pub fn run(
@@ -163,7 +165,12 @@ pub fn run(
             message: format!("check {id} could not be evaluated on {n} object(s): {msg}"),
         })
         .collect();
-    RunOutput { findings, notes }
+    let alerting = derived.coverage().links(inv, services);
+    RunOutput {
+        findings,
+        notes,
+        alerting,
+    }
 }
 
 /// Hits of one resource (with the index of their check) and evaluation errors.

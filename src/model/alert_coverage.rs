@@ -11,17 +11,20 @@
 //!
 //! Rules in a source no Prometheus loads (see [`loading`]) cover nothing.
 
+use super::alert_index::Index;
 use super::alerting::{self, Rule};
 use super::graph::Graph;
 use super::prom_selection::{self, Selecting, Selection};
 use super::promql::{Analysis, LabelMatch, Op};
 use super::service::Services;
+use super::slo_specs::{AlertingDecl, SloDoc};
 use super::{Inventory, ResourceId};
 use regex::Regex;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Labels whose values name a service, an app or a job.
-const NAME_KEYS: &[&str] = &[
+pub(super) const NAME_KEYS: &[&str] = &[
     "job",
     "service",
     "app",
@@ -34,8 +37,8 @@ const NAME_KEYS: &[&str] = &[
     "sloth_service",
     "application",
 ];
-const CONTAINER_KEYS: &[&str] = &["container", "container_name"];
-const WORKLOAD_KEYS: &[&str] = &[
+pub(super) const CONTAINER_KEYS: &[&str] = &["container", "container_name"];
+pub(super) const WORKLOAD_KEYS: &[&str] = &[
     "deployment",
     "statefulset",
     "daemonset",
@@ -43,11 +46,12 @@ const WORKLOAD_KEYS: &[&str] = &[
     "replicaset",
     "job_name",
 ];
-const POD_KEYS: &[&str] = &["pod", "pod_name", "kubernetes_pod_name"];
-const NAMESPACE_KEYS: &[&str] = &["namespace", "kubernetes_namespace", "exported_namespace"];
+pub(super) const POD_KEYS: &[&str] = &["pod", "pod_name", "kubernetes_pod_name"];
+pub(super) const NAMESPACE_KEYS: &[&str] =
+    &["namespace", "kubernetes_namespace", "exported_namespace"];
 
 /// Metric families of kubernetes-mixin style cause alerts.
-const MIXIN_PREFIXES: &[&str] = &[
+pub(super) const MIXIN_PREFIXES: &[&str] = &[
     "kube_pod_",
     "kube_deployment_",
     "kube_statefulset_",
@@ -108,9 +112,9 @@ fn strings(n: &crate::yaml::Node, out: &mut Vec<String>) {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cover {
     /// Names the service; the evidence (`job="checkout"`).
-    Specific(String),
+    Specific(Arc<str>),
     /// A generic cluster (cause) alert whose scope includes the service.
-    Mixin(String),
+    Mixin(Arc<str>),
 }
 
 /// Where a rule source is loaded, if anywhere.
@@ -396,30 +400,29 @@ pub fn covers(
             continue;
         }
         if let Some(ev) = specific {
-            return Some(Cover::Specific(ev));
+            return Some(Cover::Specific(ev.into()));
         }
         if let Some(metric) = &sel.metric {
             let prefix = format!("{}_", id.name.replace(['-', '.'], "_"));
             // Recording rules are named `level:metric:operations`.
             if id.name.len() >= 4 && metric.split(':').any(|part| part.starts_with(&prefix)) {
-                return Some(Cover::Specific(format!("metric `{metric}`")));
+                return Some(Cover::Specific(format!("metric `{metric}`").into()));
             }
             if only_service_in_namespace
                 && ns_matchers
                     .iter()
                     .any(|m| m.op == Op::Eq && m.value == id.namespace)
             {
-                return Some(Cover::Specific(format!(
-                    "namespace=\"{}\" (the only service there)",
-                    id.namespace
-                )));
+                return Some(Cover::Specific(
+                    format!("namespace=\"{}\" (the only service there)", id.namespace).into(),
+                ));
             }
             if id.serving && MIXIN_PREFIXES.iter().any(|p| metric.starts_with(p)) {
                 mixin.get_or_insert_with(|| format!("metric `{metric}`"));
             }
         }
     }
-    mixin.map(Cover::Mixin)
+    mixin.map(|m: String| Cover::Mixin(m.into()))
 }
 
 /// Whether an alert watches a symptom users see (errors, latency, traffic,
@@ -458,7 +461,7 @@ pub fn is_symptom(rule: &Rule<'_>) -> bool {
 }
 
 /// The coverage of every service by the alerting rules that are loaded
-/// (or whose loading cannot be told).
+/// (or whose loading cannot be told), and the SLOs linked to each service.
 pub struct Coverage<'a> {
     pub rules: Vec<Rule<'a>>,
     /// Per rule resource: whether a Prometheus loads it.
@@ -468,6 +471,10 @@ pub struct Coverage<'a> {
     pub covers: Vec<Vec<(usize, Cover)>>,
     /// Per identity: rules that would cover it but are not loaded.
     pub unloaded: Vec<Vec<usize>>,
+    /// Every SLO of the repository.
+    pub slos: Vec<SloDoc>,
+    /// Per identity: (index in `slos`, why it is the service's SLO).
+    pub slo_links: Vec<Vec<(usize, String)>>,
     /// Per identity: SLOs whose burn-rate alerts a tool generates (Sloth,
     /// Pyrra, slo-generator) or an OpenSLO policy declares: symptom
     /// coverage that is not written as rules in the repository.
@@ -475,7 +482,8 @@ pub struct Coverage<'a> {
 }
 
 /// Whether an SLO is about a service: it names it, or its SLI queries
-/// select it.
+/// select it. (The reference for one pair; [`Coverage`] links them all
+/// through an index.)
 pub fn slo_covers(doc: &SloQueries, id: &Identity, re: &mut Regexes) -> bool {
     doc.service == id.name
         || doc
@@ -491,7 +499,7 @@ pub struct SloQueries {
 }
 
 impl SloQueries {
-    pub fn of(doc: &super::slo_specs::SloDoc) -> SloQueries {
+    pub fn of(doc: &SloDoc) -> SloQueries {
         SloQueries {
             service: doc.service.clone(),
             analyses: doc
@@ -507,151 +515,73 @@ impl<'a> Coverage<'a> {
     pub fn build(inv: &'a Inventory, graph: &Graph, services: &Services) -> Coverage<'a> {
         let t0 = std::time::Instant::now();
         let rules = alerting::rules(inv);
-        let t_rules = t0.elapsed();
         let mut loading = HashMap::new();
         for r in &rules {
             loading
                 .entry(r.resource)
                 .or_insert_with(|| self::loading(inv, r.resource));
         }
-        let t_load = t0.elapsed();
         let identities = identities(inv, graph, services);
-        let t_ids = t0.elapsed();
-        let mut per_ns: HashMap<&str, usize> = HashMap::new();
-        for id in identities.iter().filter(|i| i.serving) {
-            *per_ns.entry(id.namespace.as_str()).or_default() += 1;
-        }
-        let mut re = Regexes::default();
+        let mut index = Index::new(&identities);
         let mut covers = vec![Vec::new(); identities.len()];
         let mut unloaded = vec![Vec::new(); identities.len()];
-        // Every value that can name an identity, and its metric prefix, so
-        // most (rule, identity) pairs are rejected without matching.
-        let id_values: Vec<std::collections::HashSet<&str>> = identities
-            .iter()
-            .map(|id| {
-                id.names
-                    .iter()
-                    .chain(&id.containers)
-                    .chain(&id.workloads)
-                    .map(String::as_str)
-                    .collect()
-            })
-            .collect();
-        let mut by_value: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (ii, values) in id_values.iter().enumerate() {
-            for v in values {
-                by_value.entry(v).or_default().push(ii);
-            }
-        }
-        let prefixes: Vec<String> = identities
-            .iter()
-            .map(|id| format!("{}_", id.name.replace(['-', '.'], "_")))
-            .collect();
-        let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (ii, p) in prefixes.iter().enumerate() {
-            if identities[ii].name.len() >= 4 {
-                by_prefix.entry(p.as_str()).or_default().push(ii);
-            }
-        }
         for (ri, rule) in rules.iter().enumerate() {
             if rule.alert.is_none() || rule.analysis.error.is_some() || rule.is_heartbeat() {
                 continue;
             }
             let not_loaded = matches!(loading.get(&rule.resource), Some(Selection::Not(_)));
-            let a = &rule.analysis;
-            let identity_key = |k: &str| {
-                NAME_KEYS.contains(&k)
-                    || CONTAINER_KEYS.contains(&k)
-                    || WORKLOAD_KEYS.contains(&k)
-                    || POD_KEYS.contains(&k)
-                    || matches!(k, "instance" | "target")
-            };
-            // Pairs that need the full matching whatever the identity.
-            let needs_full = a.selectors.iter().any(|sel| {
-                let mixin = sel
-                    .metric
-                    .as_deref()
-                    .is_some_and(|m| MIXIN_PREFIXES.iter().any(|p| m.starts_with(p)));
-                let ns_only = !sel.matchers.iter().any(|m| identity_key(&m.name))
-                    && sel
-                        .matchers
-                        .iter()
-                        .any(|m| NAMESPACE_KEYS.contains(&m.name.as_str()));
-                mixin
-                    || ns_only
-                    || sel.matchers.iter().any(|m| {
-                        identity_key(&m.name)
-                            && (m.op == Op::Re || POD_KEYS.contains(&m.name.as_str()))
-                    })
-                    || sel
-                        .metric
-                        .as_deref()
-                        .is_some_and(|m| m.starts_with("probe_"))
-            });
-            let eq_values: Vec<&str> = a
-                .selectors
-                .iter()
-                .flat_map(|sel| sel.matchers.iter())
-                .filter(|m| m.op == Op::Eq && identity_key(&m.name))
-                .map(|m| m.value.as_str())
-                .collect();
-            let candidates: Vec<usize> = if needs_full {
-                (0..identities.len()).collect()
-            } else {
-                let mut c: Vec<usize> = eq_values
-                    .iter()
-                    .filter_map(|v| by_value.get(v))
-                    .flatten()
-                    .copied()
-                    .collect();
-                // Metric prefixes: `grafana_http_...` tries `grafana_`,
-                // `grafana_http_`, ... against the services' prefixes.
-                for m in a.metrics() {
-                    for part in m.split(':') {
-                        for (i, _) in part.match_indices('_') {
-                            if let Some(ids) = by_prefix.get(&part[..=i]) {
-                                c.extend(ids);
-                            }
-                        }
+            for (ii, c) in index.covers(&rule.analysis, true) {
+                if not_loaded {
+                    if matches!(c, Cover::Specific(_)) {
+                        unloaded[ii].push(ri);
                     }
+                } else {
+                    covers[ii].push((ri, c));
                 }
-                c.sort_unstable();
-                c.dedup();
-                c
-            };
-            for ii in candidates {
-                let id = &identities[ii];
-                let only = per_ns.get(id.namespace.as_str()).copied() == Some(1);
-                if let Some(c) = covers_fn(id, &rule.analysis, only, &mut re) {
-                    if not_loaded {
-                        if matches!(c, Cover::Specific(_)) {
-                            unloaded[ii].push(ri);
-                        }
-                    } else {
-                        covers[ii].push((ri, c));
+            }
+        }
+        let slos = super::slo_specs::docs(inv);
+        let mut slo_links: Vec<Vec<(usize, String)>> = vec![Vec::new(); identities.len()];
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (ii, id) in identities.iter().enumerate() {
+            by_name.entry(id.name.as_str()).or_default().push(ii);
+        }
+        for (di, doc) in slos.iter().enumerate() {
+            for &ii in by_name.get(doc.service.as_str()).into_iter().flatten() {
+                let why = match &doc.link {
+                    Some(l) => l.clone(),
+                    None => format!("the SLO names service `{}`", doc.service),
+                };
+                slo_links[ii].push((di, why));
+            }
+            for q in &doc.queries {
+                let a = super::promql::analyze(q);
+                for (ii, c) in index.covers(&a, false) {
+                    if let Cover::Specific(ev) = c
+                        && slo_links[ii].last().is_none_or(|(d, _)| *d != di)
+                    {
+                        slo_links[ii].push((di, format!("{ev} in the SLI query")));
                     }
                 }
             }
         }
-        let t_cov = t0.elapsed();
-        let docs: Vec<(String, SloQueries)> = super::slo_specs::docs(inv)
+        let slo_alerts = slo_links
             .iter()
-            .filter(|d| d.alerting != super::slo_specs::AlertingDecl::None)
-            .map(|d| (d.name.clone(), SloQueries::of(d)))
-            .collect();
-        let slo_alerts = identities
-            .iter()
-            .map(|id| {
-                docs.iter()
-                    .filter(|(_, q)| slo_covers(q, id, &mut re))
-                    .map(|(n, _)| n.clone())
+            .map(|links| {
+                links
+                    .iter()
+                    .filter(|(d, _)| slos[*d].alerting != AlertingDecl::None)
+                    .map(|(d, _)| slos[*d].name.clone())
                     .collect()
             })
             .collect();
-        if std::env::var_os("CREVIEW_COVERAGE_TIMINGS").is_some() {
+        if std::env::var_os("CREVIEW_TIMINGS").is_some() {
             eprintln!(
-                "coverage: rules {t_rules:?} loading {t_load:?} identities {t_ids:?} covers {t_cov:?} slos {:?}",
-                t0.elapsed()
+                "timings: coverage {:.1}ms ({} rules, {} services, {} SLOs)",
+                t0.elapsed().as_secs_f64() * 1000.0,
+                rules.len(),
+                identities.len(),
+                slos.len()
             );
         }
         Coverage {
@@ -660,6 +590,8 @@ impl<'a> Coverage<'a> {
             identities,
             covers,
             unloaded,
+            slos,
+            slo_links,
             slo_alerts,
         }
     }
@@ -667,11 +599,12 @@ impl<'a> Coverage<'a> {
     /// Rules that name the service.
     pub fn specific(&self, identity: usize) -> impl Iterator<Item = (&Rule<'a>, &str)> {
         self.covers[identity].iter().filter_map(|(r, c)| match c {
-            Cover::Specific(ev) => Some((&self.rules[*r], ev.as_str())),
+            Cover::Specific(ev) => Some((&self.rules[*r], &**ev)),
             Cover::Mixin(_) => None,
         })
     }
 
+    /// Generic cluster alerts whose scope includes the service.
     pub fn mixin(&self, identity: usize) -> impl Iterator<Item = &Rule<'a>> {
         self.covers[identity].iter().filter_map(|(r, c)| match c {
             Cover::Mixin(_) => Some(&self.rules[*r]),
@@ -682,10 +615,102 @@ impl<'a> Coverage<'a> {
     pub fn alert_rules(&self) -> impl Iterator<Item = &Rule<'a>> {
         self.rules.iter().filter(|r| r.alert.is_some())
     }
+
+    /// What links each service to alert rules and SLOs, with the evidence,
+    /// for the report.
+    pub fn links(&self, inv: &Inventory, services: &Services) -> Vec<ServiceLinks> {
+        let at = |rid: ResourceId, pointer: &str| {
+            let r = &inv.resources[rid];
+            let pos = r.locate(pointer);
+            (inv.files[r.file].display.clone(), pos.line)
+        };
+        self.identities
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let alerts = self
+                    .specific(i)
+                    .map(|(rule, ev)| {
+                        let (path, line) = at(rule.resource, &rule.pointer);
+                        AlertLink {
+                            alert: rule.display_name(),
+                            path,
+                            line,
+                            evidence: ev.to_string(),
+                            symptom: is_symptom(rule),
+                        }
+                    })
+                    .collect();
+                let slos = self.slo_links[i]
+                    .iter()
+                    .map(|(d, why)| {
+                        let doc = &self.slos[*d];
+                        let (path, line) = at(doc.resource, "");
+                        SloLink {
+                            name: doc.name.clone(),
+                            format: doc.format.clone(),
+                            path,
+                            line,
+                            target: doc.target.map(|t| t.to_string()),
+                            window_days: doc.window_days.to_string(),
+                            evidence: why.clone(),
+                            burn_rate_alerts: match doc.alerting {
+                                AlertingDecl::Generated => "generated",
+                                AlertingDecl::Policies => "policies",
+                                AlertingDecl::None => "none",
+                            },
+                        }
+                    })
+                    .collect();
+                ServiceLinks {
+                    service: services.list[id.service].name.clone(),
+                    alerts,
+                    generic_alerts: self.mixin(i).count(),
+                    slos,
+                }
+            })
+            .collect()
+    }
 }
 
-fn covers_fn(id: &Identity, a: &Analysis, only: bool, re: &mut Regexes) -> Option<Cover> {
-    covers(id, a, only, re)
+/// The alert rules and SLOs linked to one service, in the JSON report.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct ServiceLinks {
+    #[serde(skip)]
+    pub service: String,
+    /// Rules that name the service, with the selector that does.
+    pub alerts: Vec<AlertLink>,
+    /// Generic platform alerts (kubernetes-mixin style) whose scope
+    /// includes it: cause-only, they do not count as its alerts.
+    pub generic_alerts: usize,
+    pub slos: Vec<SloLink>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AlertLink {
+    pub alert: String,
+    pub path: String,
+    pub line: u32,
+    /// The selector that names the service (`job="checkout"`).
+    pub evidence: String,
+    /// It watches a symptom users see (errors, latency, probes, SLO burn).
+    pub symptom: bool,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SloLink {
+    pub name: String,
+    pub format: String,
+    pub path: String,
+    pub line: u32,
+    /// As a fraction (`0.999`).
+    pub target: Option<String>,
+    pub window_days: String,
+    /// Why it is this service's SLO.
+    pub evidence: String,
+    /// `generated` (Sloth, Pyrra, slo-generator), `policies` (OpenSLO), or
+    /// `none` (hand-written rules may still burn it; see SLO-002).
+    pub burn_rate_alerts: &'static str,
 }
 
 /// Names of up to `n` rules, for messages (`A, B and 3 more`).

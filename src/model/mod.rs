@@ -4,6 +4,7 @@
 //! Service) and derives facts; services group everything per unit of report.
 
 pub mod alert_coverage;
+pub mod alert_index;
 pub mod alert_routing;
 pub mod alerting;
 pub mod appconfig;

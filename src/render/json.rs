@@ -31,6 +31,9 @@ struct ServiceJson<'a> {
     #[serde(flatten)]
     budget: &'a crate::budget::services::ServiceBudget,
     findings: Counts,
+    /// The alert rules and SLOs linked to the service, with the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alerting: Option<&'a crate::model::alert_coverage::ServiceLinks>,
 }
 
 #[derive(Serialize)]
@@ -59,6 +62,7 @@ pub fn render(report: &Report) -> String {
                 .get(&Some(b.name.clone()))
                 .cloned()
                 .unwrap_or_default(),
+            alerting: report.alerting.iter().find(|l| l.service == b.name),
         })
         .collect();
     let json = Json {

@@ -84,6 +84,17 @@ pub fn declared(ctx: &Ctx<'_>, id: &Identity, flag: &str) -> bool {
         })
 }
 
+/// Where a finding about a whole service points: the name of the resource
+/// that anchors it (as other service-level checks do), else the resource.
+pub fn anchor_pointer(ctx: &Ctx<'_>, anchor: crate::model::ResourceId) -> &'static str {
+    let r = &ctx.inv.resources[anchor];
+    if r.node.path(&["metadata", "name"]).is_some() {
+        "/metadata/name"
+    } else {
+        ""
+    }
+}
+
 /// `ns/name` of a service for messages (`name` when the namespace is empty).
 pub fn service_label(id: &Identity) -> String {
     if id.namespace.is_empty() {

@@ -1,7 +1,8 @@
 //! ALERT-001: a serving service that no alert rule covers. Generic alerts
-//! (no service's labels) do not count; generic cluster alerts of the
-//! kubernetes-mixin kind are cause-only coverage, reported by ALERT-002.
-//! Rules that no Prometheus loads cover nothing (ALERT-004 says why).
+//! (no service's labels) do not count, and neither do generic platform
+//! alerts of the kubernetes-mixin kind (`KubePodCrashLooping` watches every
+//! pod of the cluster and names none): the service needs an alert of its
+//! own. Rules that no Prometheus loads cover nothing (ALERT-004 says why).
 
 use super::{declared, service_label};
 use crate::engine::{Ctx, Hit};
@@ -22,7 +23,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
             if !id.serving || declared(ctx, id, "externalAlerting") {
                 continue;
             }
-            if !cov.covers[i].is_empty() || !cov.slo_alerts[i].is_empty() {
+            if cov.specific(i).next().is_some() || !cov.slo_alerts[i].is_empty() {
                 continue;
             }
             let Some(anchor) = id.anchor else { continue };
@@ -44,6 +45,11 @@ impl crate::engine::builtin::BuiltinCheck for Check {
                     "the alerts that name it ({names}) are in {} {}, which no Prometheus loads ({reason}; see ALERT-004)",
                     res.kind, res.name
                 )
+            } else if cov.mixin(i).next().is_some() {
+                let names = list_names(cov.mixin(i).filter_map(|r| r.alert.as_deref()), 3);
+                format!(
+                    "only generic platform alerts watch it ({names}): they carry none of its labels and catch crashed or missing pods, not the errors and latency its users see"
+                )
             } else if alerts == 0 {
                 "the repository has no alert rules".to_string()
             } else {
@@ -53,7 +59,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
             };
             hits.push(Hit::resource(
                 anchor,
-                "",
+                super::anchor_pointer(ctx, anchor),
                 format!(
                     "no alert covers service {}: {why}; an outage of it is detected by its users. Add symptom alerts on its error ratio and latency (best: SLO burn-rate alerts), or declare `external_alerting = true` on its [[service]] in creview.toml if its alerting lives elsewhere",
                     service_label(id)

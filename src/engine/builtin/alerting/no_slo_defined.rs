@@ -7,8 +7,6 @@
 
 use super::{declared, service_label};
 use crate::engine::{Ctx, Hit};
-use crate::model::alert_coverage::{Regexes, SloQueries, identities, slo_covers};
-use crate::model::slo_specs;
 
 pub struct Check;
 
@@ -18,30 +16,25 @@ impl crate::engine::builtin::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let docs: Vec<SloQueries> = slo_specs::docs(ctx.inv)
-            .iter()
-            .map(SloQueries::of)
-            .collect();
-        let mut re = Regexes::default();
-        for id in identities(ctx.inv, ctx.graph, ctx.services) {
+        let cov = ctx.derived.coverage();
+        for (i, id) in cov.identities.iter().enumerate() {
             if !id.serving
                 || !id.user_facing
-                || declared(ctx, &id, "slo")
-                || declared(ctx, &id, "externalAlerting")
+                || declared(ctx, id, "slo")
+                || declared(ctx, id, "externalAlerting")
             {
                 continue;
             }
-            let linked = docs.iter().any(|d| slo_covers(d, &id, &mut re));
-            if linked {
+            if !cov.slo_links[i].is_empty() {
                 continue;
             }
             let Some(anchor) = id.anchor else { continue };
             hits.push(Hit::resource(
                 anchor,
-                "",
+                super::anchor_pointer(ctx, anchor),
                 format!(
                     "service {} has no SLO: no SLO spec (Sloth, Pyrra, OpenSLO, slo-generator) names it, and creview.toml declares none, so its error budget is an assumption and nobody can tell whether it is reliable enough. Define an availability and a latency SLO (or set `slo` on its [[service]] in creview.toml)",
-                    service_label(&id)
+                    service_label(id)
                 ),
             ));
         }
