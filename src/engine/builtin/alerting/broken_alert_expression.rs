@@ -5,6 +5,8 @@
 //! intervals (fewer than two samples: no result); `rate()` over a
 //! subquery of an aggregation; `topk`/`bottomk` in alerts (flapping sets);
 //! the query value in alert labels (every change is a new alert).
+//! Rules in VictoriaMetrics' MetricsQL dialect (functions PromQL lacks, such
+//! as `histogram_share`) are for vmalert: not reported.
 
 use crate::engine::{Ctx, Hit};
 use crate::finding::Severity;
@@ -14,6 +16,90 @@ use crate::yaml::Node;
 pub struct Check;
 
 const RATE_FUNCTIONS: &[&str] = &["rate", "irate", "increase", "delta", "idelta", "deriv"];
+
+/// Functions of VictoriaMetrics' MetricsQL that PromQL lacks. A rule that
+/// fails to parse only because it calls one of these is written for vmalert
+/// (Sloth and others generate such files), not broken.
+const METRICSQL_FUNCTIONS: &[&str] = &[
+    "histogram_share",
+    "histogram_avg",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "histogram_quantiles",
+    "share_gt_over_time",
+    "share_le_over_time",
+    "share_eq_over_time",
+    "count_gt_over_time",
+    "count_le_over_time",
+    "count_eq_over_time",
+    "count_ne_over_time",
+    "range_avg",
+    "range_max",
+    "range_min",
+    "range_sum",
+    "range_first",
+    "range_last",
+    "range_median",
+    "range_quantile",
+    "rollup",
+    "rollup_rate",
+    "rollup_increase",
+    "rollup_delta",
+    "rollup_deriv",
+    "rollup_candlestick",
+    "increase_pure",
+    "increase_prometheus",
+    "rate_over_sum",
+    "median_over_time",
+    "distinct_over_time",
+    "mode_over_time",
+    "tmin_over_time",
+    "tmax_over_time",
+    "tfirst_over_time",
+    "tlast_change_over_time",
+    "lifetime",
+    "lag",
+    "first_over_time",
+    "integrate",
+    "ideriv",
+    "running_sum",
+    "running_avg",
+    "running_max",
+    "running_min",
+    "interpolate",
+    "keep_last_value",
+    "keep_next_value",
+    "remove_resets",
+    "union",
+    "label_set",
+    "label_del",
+    "label_keep",
+    "label_copy",
+    "label_move",
+    "label_transform",
+    "label_value",
+    "label_match",
+    "label_mismatch",
+    "limitk",
+    "outliersk",
+    "outliers_mad",
+    "zscore",
+    "zscore_over_time",
+    "any",
+    "mad",
+    "median",
+];
+
+/// The name of the unknown function a parse error is about.
+fn unknown_function(error: &str) -> Option<&str> {
+    let at = error.find("unknown function")?;
+    let rest = &error[at..];
+    let name = rest
+        .split(['\'', '"', '`'])
+        .nth(1)
+        .or_else(|| rest.rsplit(' ').next())?;
+    Some(name.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+}
 
 /// The shortest scrape interval configured in the repository, or the
 /// assumption (30 s) when none is.
@@ -79,6 +165,9 @@ impl crate::engine::builtin::BuiltinCheck for Check {
             let name = rule.display_name();
             let expr_at = format!("{}/expr", rule.pointer);
             if let Some(e) = &a.error {
+                if unknown_function(e).is_some_and(|f| METRICSQL_FUNCTIONS.contains(&f)) {
+                    continue;
+                }
                 let unknown_fn = e.contains("unknown function");
                 let mut hit = Hit::resource(
                     rule.resource,

@@ -16,6 +16,10 @@ use std::collections::HashSet;
 pub struct Check;
 
 /// The namespaces a monitor looks in: `Some(list)`, or `None` for any.
+/// Without a `namespaceSelector` a monitor looks in its own namespace; when
+/// the manifest does not set one either, that is wherever it is applied
+/// (`kubectl apply -n ...`), so the Services of any namespace may be the
+/// ones it is meant for.
 fn namespaces(m: &Resource) -> Option<Vec<String>> {
     let sel = m.node.path(&["spec", "namespaceSelector"]);
     if sel.and_then(|s| s.get("any")).and_then(Node::as_bool) == Some(true) {
@@ -29,6 +33,9 @@ fn namespaces(m: &Resource) -> Option<Vec<String>> {
         .filter_map(Node::scalar_text)
         .collect();
     Some(if names.is_empty() {
+        if !m.namespace_explicit {
+            return None;
+        }
         vec![m.namespace.clone()]
     } else {
         names
