@@ -58,6 +58,29 @@ spec:
   timeWindow: [{duration: 7d, isRolling: true}]
   budgetingMethod: Occurrences
   objectives: [{displayName: ok, target: 0.995}]
+---
+# OpenSLO v1alpha, as Sloth reads it: the ratio is on the objective.
+apiVersion: openslo/v1alpha
+kind: SLO
+metadata:
+  name: catalog-availability
+spec:
+  service: catalog
+  budgetingMethod: Occurrences
+  objectives:
+    - ratioMetrics:
+        good:
+          source: prometheus
+          queryType: promql
+          query: sum(rate(catalog_requests_total{job="catalog",code!~"5.."}[{{.window}}]))
+        total:
+          source: prometheus
+          queryType: promql
+          query: sum(rate(catalog_requests_total{job="catalog"}[{{.window}}]))
+      target: 0.999
+  timeWindows:
+    - count: 30
+      unit: Day
 "#;
 
 const PROMETHEUS: &str = r#"
@@ -120,6 +143,10 @@ fn generated_alerts_parse_back_and_pass_the_checks() {
         );
         assert!(
             text.contains("SearchSearchAvailabilityErrorBudgetBurn"),
+            "{text}"
+        );
+        assert!(
+            text.contains("CatalogCatalogAvailabilityErrorBudgetBurn"),
             "{text}"
         );
         std::fs::write(dir.path().join("generated.yaml"), &text).unwrap();

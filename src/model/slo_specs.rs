@@ -888,9 +888,12 @@ fn collect_queries(n: &Node, out: &mut Vec<String>) {
 /// An OpenSLO ratio SLI as an error ratio over `{{.window}}`: its queries'
 /// ranges (`[5m]`) become the window; Sloth-style `{{.window}}` is kept.
 fn openslo_error_ratio(indicator: &Node) -> Option<String> {
+    // v1: `indicator.spec.ratioMetric`; v1alpha (what Sloth reads):
+    // `objectives[].ratioMetrics`.
     let ratio = indicator
         .path(&["spec", "ratioMetric"])
-        .or_else(|| indicator.get("ratioMetric"))?;
+        .or_else(|| indicator.get("ratioMetric"))
+        .or_else(|| indicator.get("ratioMetrics"))?;
     let q = |k: &str| {
         let n = ratio.get(k)?;
         let q = n
@@ -988,10 +991,26 @@ fn openslo(inv: &Inventory, o: &OpenSlo, objects: &[OpenSlo], out: &mut Vec<Foun
             "an OpenSLO alert policy has a burn-rate condition".to_string(),
         )
     } else if policies.is_empty() {
-        (
-            AlertingDecl::None,
-            "no OpenSLO alert policy references the SLO".to_string(),
-        )
+        // OpenSLO links policies from the SLO only: a burn-rate policy the
+        // SLO does not list alerts on nothing.
+        let unattached: Vec<String> = objects
+            .iter()
+            .filter(|x| x.node.get("kind").and_then(Node::as_str) == Some("AlertPolicy"))
+            .filter(|x| policy_burns(&x.node, objects))
+            .filter_map(|x| text_at(&x.node, &["metadata", "name"]))
+            .collect();
+        let why = if unattached.is_empty() {
+            "no OpenSLO alert policy references the SLO".to_string()
+        } else {
+            format!(
+                "its `spec.alertPolicies` lists no alert policy (the burn-rate polic{} `{}` in the repository alert{} on no SLO until an SLO lists {})",
+                if unattached.len() == 1 { "y" } else { "ies" },
+                unattached.join("`, `"),
+                if unattached.len() == 1 { "s" } else { "" },
+                if unattached.len() == 1 { "it" } else { "them" },
+            )
+        };
+        (AlertingDecl::None, why)
     } else {
         (
             AlertingDecl::None,
@@ -1035,7 +1054,7 @@ fn openslo(inv: &Inventory, o: &OpenSlo, objects: &[OpenSlo], out: &mut Vec<Foun
             window_days: window,
             indicator,
             queries: queries.clone(),
-            error_ratio: error_ratio.clone(),
+            error_ratio: error_ratio.clone().or_else(|| openslo_error_ratio(obj)),
             alerting: alerting.clone(),
             alerting_why: why.clone(),
             labels: Vec::new(),
