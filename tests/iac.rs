@@ -139,3 +139,37 @@ fn local_modules_missing_from_the_input_are_named_not_passed() {
     );
     assert!(!notes.iter().any(|n| n.contains("`./db`")), "{notes:?}");
 }
+
+#[test]
+fn findings_lowered_to_info_for_their_context_are_not_priced() {
+    let service = "    image: shop/orders:1.4.2\n    restart: always\n    ports: [\"8080:8080\"]\n";
+    let r = repo(&[
+        (
+            "examples/demo/docker-compose.yml",
+            &format!("services:\n  demo:\n{service}"),
+        ),
+        (
+            "deploy/docker-compose.prod.yml",
+            &format!("services:\n  orders:\n{service}"),
+        ),
+    ]);
+    let v = scan(r.path(), "SPOF-011");
+    let on = |path: &str| {
+        findings(&v)
+            .iter()
+            .find(|f| f["location"]["path"] == path)
+            .unwrap_or_else(|| panic!("a SPOF-011 finding in {path}: {v}"))
+    };
+    let example = on("examples/demo/docker-compose.yml");
+    assert_eq!(example["severity"], "info");
+    assert!(
+        example["risk"].is_null(),
+        "an example is not priced: {example}"
+    );
+    let production = on("deploy/docker-compose.prod.yml");
+    assert_eq!(production["severity"], "high");
+    assert!(
+        !production["risk"].is_null(),
+        "the production finding is priced: {production}"
+    );
+}

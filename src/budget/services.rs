@@ -466,12 +466,24 @@ pub fn assess(
             by_check.insert(f.check.clone(), events(reg, &f.check, s));
         }
     }
-    let events = |check: &str| by_check.get(check).and_then(|e| e.as_ref());
+    // A finding lowered all the way to info for its context (an example
+    // configuration, a development stack) is not a risk of the deployment:
+    // it is reported but not priced.
+    let events = |f: &Finding| {
+        let context_only = f.severity == Severity::Info
+            && reg
+                .get(&f.check)
+                .is_some_and(|c| c.spec.severity > Severity::Info);
+        if context_only {
+            return None;
+        }
+        by_check.get(&f.check).and_then(|e| e.as_ref())
+    };
 
     // Modifiers per service: the longest TTD added, the TTR additions summed.
     let mut modifiers: HashMap<usize, (Dec, Dec, Vec<String>)> = HashMap::new();
     for (f, slot) in findings.iter().zip(&finding_slots) {
-        let (Some(slot), Some((true, _, dttd, dttr))) = (slot, events(&f.check)) else {
+        let (Some(slot), Some((true, _, dttd, dttr))) = (slot, events(f)) else {
             continue;
         };
         let m = modifiers
@@ -492,7 +504,7 @@ pub fn assess(
     // else, so it is written once, not once per finding.
     let mut explained: HashSet<(usize, &str, usize)> = HashSet::new();
     for (i, f) in findings.iter().enumerate() {
-        let Some((false, evs, _, _)) = events(&f.check) else {
+        let Some((false, evs, _, _)) = events(f) else {
             continue;
         };
         let identity = f
@@ -575,7 +587,7 @@ pub fn assess(
             .as_ref()
             .map(|r| r.to_string())
             .unwrap_or_else(|| f.location.path.clone());
-        let risk = match events(&f.check) {
+        let risk = match events(f) {
             Some((false, _, _, _)) => {
                 priced
                     .get(&(f.check.clone(), identity))
