@@ -436,10 +436,10 @@ pub fn of_kind<'a>(
     inv: &'a Inventory,
     kind: &'a str,
 ) -> impl Iterator<Item = (ResourceId, &'a Resource)> {
-    inv.resources
+    inv.of_kind(kind)
         .iter()
-        .enumerate()
-        .filter(move |(_, r)| r.kind == kind && r.api_version == API_VERSION)
+        .map(|&i| (i, &inv.resources[i]))
+        .filter(|(_, r)| r.api_version == API_VERSION)
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ use crate::finding::{Note, ResourceRef};
 use crate::load::{InputProblem, Loaded};
 use crate::source::{FileId, Pos, SourceFile};
 use crate::yaml::{Document, Node};
+use std::collections::HashMap;
 
 pub type ResourceId = usize;
 
@@ -121,6 +122,29 @@ pub struct Inventory {
     /// their readers; the budget stage uses them.
     pub slos: Vec<slo::SloSpec>,
     pub notes: Vec<Note>,
+    /// Resources by kind, built on first use once the model is complete
+    /// (see [`Inventory::of_kind`]).
+    kind_index: std::sync::OnceLock<HashMap<String, Vec<ResourceId>>>,
+}
+
+impl Inventory {
+    /// The resources of a kind, in input order. Checks that look for a few
+    /// kinds among all resources (the `Prometheus` objects that may load a
+    /// rule, the `Namespace` of a name) ask this instead of scanning every
+    /// resource per question, which is quadratic on a large repository.
+    /// Only valid once every reader has run: `build_inventory` resets it.
+    pub fn of_kind(&self, kind: &str) -> &[ResourceId] {
+        self.kind_index
+            .get_or_init(|| {
+                let mut index: HashMap<String, Vec<ResourceId>> = HashMap::new();
+                for (rid, r) in self.resources.iter().enumerate() {
+                    index.entry(r.kind.clone()).or_default().push(rid);
+                }
+                index
+            })
+            .get(kind)
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -181,6 +205,8 @@ pub fn build_inventory(
     for reader in READERS {
         reader.read(&mut inv);
     }
+    // Readers add resources: an index one of them built is out of date.
+    inv.kind_index = std::sync::OnceLock::new();
     inv
 }
 

@@ -42,16 +42,22 @@ impl Selecting {
 
 /// The `Prometheus` objects (and `ThanosRuler`s, for rules) of the input.
 pub fn selectors(inv: &Inventory, what: Selecting) -> Vec<ResourceId> {
-    inv.resources
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
-            r.api_version.starts_with("monitoring.coreos.com/")
-                && (r.kind == "Prometheus"
-                    || (r.kind == "ThanosRuler" && matches!(what, Selecting::Rules)))
+    let mut kinds = vec!["Prometheus"];
+    if matches!(what, Selecting::Rules) {
+        kinds.push("ThanosRuler");
+    }
+    let mut ids: Vec<ResourceId> = kinds
+        .into_iter()
+        .flat_map(|k| inv.of_kind(k))
+        .copied()
+        .filter(|&i| {
+            inv.resources[i]
+                .api_version
+                .starts_with("monitoring.coreos.com/")
         })
-        .map(|(i, _)| i)
-        .collect()
+        .collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// Labels of a namespace: from its Namespace object, plus the automatic
@@ -59,9 +65,10 @@ pub fn selectors(inv: &Inventory, what: Selecting) -> Vec<ResourceId> {
 /// input (its labels are unknown).
 fn namespace_labels(inv: &Inventory, ns: &str) -> Option<Vec<(String, String)>> {
     let r = inv
-        .resources
+        .of_kind("Namespace")
         .iter()
-        .find(|r| r.kind == "Namespace" && r.name == ns)?;
+        .map(|&i| &inv.resources[i])
+        .find(|r| r.name == ns)?;
     let mut labels: Vec<(String, String)> = r
         .labels()
         .map(|(k, v)| (k.to_string(), v.to_string()))
