@@ -101,6 +101,8 @@ pub struct Report {
     pub budget_basis: budget::services::Basis,
     /// Per service of the model: the alert rules and SLOs linked to it.
     pub alerting: Vec<model::alert_coverage::ServiceLinks>,
+    /// Per service of the model: the application config files linked to it.
+    pub config: Vec<model::appconfig::view::ConfigLink>,
 }
 
 impl Report {
@@ -229,6 +231,7 @@ pub fn audit_with(
     timings.lap("checks");
     let mut findings = out.findings;
     let alerting = out.alerting;
+    let config = out.config;
     environment::apply(&mut findings, settings.environment);
     suppress_findings(&mut findings, &inventory, settings, registry);
     timings.lap("suppress");
@@ -274,6 +277,7 @@ pub fn audit_with(
         date: settings.today.clone(),
         budget_basis: settings.budget.basis(),
         alerting,
+        config,
     })
 }
 

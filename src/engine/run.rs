@@ -66,6 +66,8 @@ pub struct RunOutput {
     pub notes: Vec<Note>,
     /// Per service of the model: the alert rules and SLOs linked to it.
     pub alerting: Vec<crate::model::alert_coverage::ServiceLinks>,
+    /// Per service: the application config files linked to it, and how.
+    pub config: Vec<crate::model::appconfig::view::ConfigLink>,
 }
 
 pub fn run(
@@ -166,10 +168,12 @@ pub fn run(
         })
         .collect();
     let alerting = derived.coverage().links(inv, services);
+    let config = derived.apps(true).links(inv, services);
     RunOutput {
         findings,
         notes,
         alerting,
+        config,
     }
 }
 

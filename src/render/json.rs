@@ -34,6 +34,8 @@ struct ServiceJson<'a> {
     /// The alert rules and SLOs linked to the service, with the evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
     alerting: Option<&'a crate::model::alert_coverage::ServiceLinks>,
+    /// The application config files linked to the service, and how.
+    config: Vec<&'a crate::model::appconfig::view::ConfigLink>,
 }
 
 #[derive(Serialize)]
@@ -63,6 +65,11 @@ pub fn render(report: &Report) -> String {
                 .cloned()
                 .unwrap_or_default(),
             alerting: report.alerting.iter().find(|l| l.service == b.name),
+            config: report
+                .config
+                .iter()
+                .filter(|l| l.service == b.name)
+                .collect(),
         })
         .collect();
     let json = Json {

@@ -964,3 +964,64 @@ fn env_profiles(env: &[Setting]) -> Option<(Vec<String>, String)> {
     }
     None
 }
+
+/// How an application's config files are linked to a service of the
+/// report, for the JSON report (`services[].config`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ConfigLink {
+    #[serde(skip)]
+    pub service: String,
+    /// The application (`spring.application.name` or its folder).
+    pub app: String,
+    /// Where the application's name comes from.
+    pub name_source: String,
+    /// Why the config belongs to this service's workload.
+    pub linked_by: Option<String>,
+    /// The profiles the review used, and where they come from.
+    pub profiles: Vec<String>,
+    pub profile_source: String,
+    /// The config files, lowest precedence first.
+    pub files: Vec<String>,
+}
+
+impl Apps {
+    /// Every application with config files, per service it runs in.
+    pub fn links(
+        &self,
+        inv: &Inventory,
+        services: &crate::model::service::Services,
+    ) -> Vec<ConfigLink> {
+        let mut out = Vec::new();
+        for app in self.apps.iter().filter(|a| a.has_config) {
+            let mut names: Vec<String> = app
+                .workloads
+                .iter()
+                .filter_map(|w| services.of_workload(*w))
+                .map(|s| services.list[s].name.clone())
+                .collect();
+            if names.is_empty() {
+                names.extend(app.service.clone());
+            }
+            names.sort();
+            names.dedup();
+            let mut files: Vec<String> = app
+                .sources
+                .iter()
+                .map(|&rid| inv.files[inv.resources[rid].file].display.clone())
+                .collect();
+            files.dedup();
+            for service in names {
+                out.push(ConfigLink {
+                    service,
+                    app: app.name.clone(),
+                    name_source: app.name_source.clone(),
+                    linked_by: app.linked_by.clone(),
+                    profiles: app.profiles.clone(),
+                    profile_source: app.profile_source.clone(),
+                    files: files.clone(),
+                });
+            }
+        }
+        out
+    }
+}
