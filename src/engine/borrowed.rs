@@ -63,11 +63,28 @@ pub fn key_text(key: &dyn Val) -> Option<String> {
 }
 
 /// The error for an index that is not an int.
-pub fn not_an_index(idx: &dyn Val) -> ExecutionError {
+fn not_an_index(idx: &dyn Val) -> ExecutionError {
     ExecutionError::UnexpectedType {
         got: idx.get_type().name().to_owned(),
         want: "int".to_owned(),
     }
+}
+
+/// The element of a list at an int index, as a CEL value.
+pub fn list_item<'a, T>(
+    items: &'a [T],
+    idx: &dyn Val,
+    val: impl Fn(&'a T) -> Box<dyn Val + 'a>,
+) -> Result<Box<dyn Val + 'a>, ExecutionError> {
+    let i = idx
+        .downcast_ref::<CelInt>()
+        .map(|i| *i.inner())
+        .ok_or_else(|| not_an_index(idx))?;
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| items.get(i))
+        .map(val)
+        .ok_or_else(|| ExecutionError::IndexOutOfBounds(cel::Value::Int(i)))
 }
 
 /// The error for a map key of a type maps cannot have.

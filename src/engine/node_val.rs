@@ -2,7 +2,7 @@
 //! are [`Borrowed`] collections, scalars the crate's own types with strings
 //! borrowed.
 
-use super::borrowed::{Borrowed, Collection, key_text, not_a_key, not_an_index};
+use super::borrowed::{Borrowed, Collection, key_text, list_item, not_a_key};
 use crate::yaml::{Node, Value as Y};
 use cel::ExecutionError;
 use cel::common::types::{CelBool, CelDouble, CelInt, CelNull, CelString};
@@ -54,17 +54,7 @@ impl Collection for Node {
                     .map(|e| val(&e.value))
                     .ok_or_else(|| ExecutionError::no_such_key(&key))
             }
-            Y::Seq(items) => {
-                let i = idx
-                    .downcast_ref::<CelInt>()
-                    .map(|i| *i.inner())
-                    .ok_or_else(|| not_an_index(idx))?;
-                usize::try_from(i)
-                    .ok()
-                    .and_then(|i| items.get(i))
-                    .map(val)
-                    .ok_or_else(|| ExecutionError::IndexOutOfBounds(cel::Value::Int(i)))
-            }
+            Y::Seq(items) => list_item(items, idx, val),
             _ => Err(ExecutionError::no_such_key("")),
         }
     }

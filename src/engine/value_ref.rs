@@ -4,7 +4,7 @@
 //! bound for every resource and container a check visits, and an expression
 //! reads a few fields. Lists and maps are [`Borrowed`] collections.
 
-use super::borrowed::{Borrowed, Collection, not_a_key, not_an_index};
+use super::borrowed::{Borrowed, Collection, list_item, not_a_key};
 use cel::ExecutionError;
 use cel::Value;
 use cel::common::types::{CelBool, CelDouble, CelInt, CelNull, CelString, CelUInt};
@@ -83,17 +83,7 @@ impl Collection for Value {
                     })
                 })
             }
-            Value::List(items) => {
-                let i = idx
-                    .downcast_ref::<CelInt>()
-                    .map(|i| *i.inner())
-                    .ok_or_else(|| not_an_index(idx))?;
-                usize::try_from(i)
-                    .ok()
-                    .and_then(|i| items.get(i))
-                    .map(val)
-                    .ok_or_else(|| ExecutionError::IndexOutOfBounds(Value::Int(i)))
-            }
+            Value::List(items) => list_item(items, idx, val),
             _ => Err(ExecutionError::no_such_key("")),
         }
     }
