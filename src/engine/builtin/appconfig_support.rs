@@ -7,6 +7,7 @@
 use crate::engine::Hit;
 use crate::finding::Severity;
 use crate::model::ResourceId;
+use crate::model::appconfig::mesh::Mesh;
 use crate::model::appconfig::redact;
 use crate::model::appconfig::view::{App, Setting};
 
@@ -122,4 +123,47 @@ pub fn list(items: &[String], max: usize) -> String {
         out.push_str(&format!(" and {more} more"));
     }
     out
+}
+
+/// A probe path as Spring Boot matches it: no query, no trailing slash.
+fn normalize_path(path: &str) -> String {
+    let p = path.split('?').next().unwrap_or(path).trim_end_matches('/');
+    if p.is_empty() {
+        "/".into()
+    } else {
+        p.to_string()
+    }
+}
+
+/// Whether a probe path is one of a health group's paths.
+pub fn on_group(paths: &[String], path: &str) -> bool {
+    paths.contains(&normalize_path(path))
+}
+
+/// Whether a probe path is the app's aggregate health endpoint.
+pub fn is_aggregate(app: &App, path: &str) -> bool {
+    on_group(
+        &crate::model::appconfig::spring::health_paths(app).aggregate,
+        path,
+    )
+}
+
+/// Runs `check` on every application that has config files (environment-only
+/// applications are for the checks that read the environment), with the
+/// mesh view, and emits one finding per offending setting.
+pub fn each_configured_app(
+    ctx: &crate::engine::Ctx<'_>,
+    hits: &mut Vec<Hit>,
+    check: impl Fn(&crate::engine::Ctx<'_>, &App, &Mesh, &mut Emitter),
+) {
+    let apps = ctx.derived.apps(true);
+    if !apps.apps.iter().any(|a| a.has_config) {
+        return;
+    }
+    let mesh = ctx.derived.mesh();
+    let mut out = Emitter::default();
+    for app in apps.apps.iter().filter(|a| a.has_config) {
+        check(ctx, app, mesh, &mut out);
+    }
+    out.finish(hits);
 }

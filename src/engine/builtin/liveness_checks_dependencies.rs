@@ -21,7 +21,7 @@
 //! indicators (`db`, `redis`, `mongo`, `rabbit`, `circuitBreakers`...) is
 //! reported at that key, with or without a manifest.
 
-use super::appconfig_support::{Adjust, Emitter};
+use super::appconfig_support::{Adjust, Emitter, is_aggregate, on_group};
 use super::probe_targets::{self, Dependency, PathKind, SelfNames};
 use crate::engine::{Ctx, Hit};
 use crate::finding::Severity;
@@ -144,25 +144,6 @@ impl super::BuiltinCheck for Check {
         }
         config_side.finish(hits);
     }
-}
-
-fn norm(path: &str) -> String {
-    let p = path.split('?').next().unwrap_or(path).trim_end_matches('/');
-    if p.is_empty() {
-        "/".into()
-    } else {
-        p.to_string()
-    }
-}
-
-fn on_group(paths: &[String], path: &str) -> bool {
-    let p = norm(path);
-    paths.contains(&p)
-}
-
-/// Whether a probe path is the app's aggregate health endpoint.
-fn is_aggregate(app: &App, path: &str) -> bool {
-    on_group(&spring::health_paths(app).aggregate, path)
 }
 
 /// `management.endpoint.health.group.liveness.include` with indicators of

@@ -13,7 +13,7 @@
 //! properties are "unverified" and one level lower: an annotation in code
 //! (`@CircuitBreaker`) does not show in configuration.
 
-use super::appconfig_support::{Adjust, Emitter, list};
+use super::appconfig_support::{Adjust, Emitter, each_configured_app, list};
 use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::mesh::{Mesh, fqdn};
 use crate::model::appconfig::spring::{self, Via};
@@ -27,18 +27,7 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        // One view for every app-config check: apps with config files
-        // (environment-only applications are for the checks that read env).
-        let apps = ctx.derived.apps(true);
-        if !apps.apps.iter().any(|a| a.has_config) {
-            return;
-        }
-        let mesh = ctx.derived.mesh();
-        let mut out = Emitter::default();
-        for app in apps.apps.iter().filter(|a| a.has_config) {
-            check_app(ctx, app, mesh, &mut out);
-        }
-        out.finish(hits);
+        each_configured_app(ctx, hits, check_app);
     }
 }
 

@@ -19,7 +19,7 @@
 //! Consul's health check, which uses `/actuator/health` by default) when
 //! the aggregate includes shared dependencies (spring-boot#15479).
 
-use super::appconfig_support::{Adjust, Emitter};
+use super::appconfig_support::{Adjust, Emitter, is_aggregate, on_group};
 use super::liveness_checks_dependencies::self_names;
 use super::probe_targets::{self, Dependency, PathKind};
 use crate::engine::{Ctx, Hit};
@@ -160,24 +160,6 @@ impl super::BuiltinCheck for Check {
         }
         config_side.finish(hits);
     }
-}
-
-fn norm(path: &str) -> String {
-    let p = path.split('?').next().unwrap_or(path).trim_end_matches('/');
-    if p.is_empty() {
-        "/".into()
-    } else {
-        p.to_string()
-    }
-}
-
-fn on_group(paths: &[String], path: &str) -> bool {
-    let p = norm(path);
-    paths.contains(&p)
-}
-
-fn is_aggregate(app: &App, path: &str) -> bool {
-    on_group(&spring::health_paths(app).aggregate, path)
 }
 
 /// `management.endpoint.health.group.readiness.include` with indicators of

@@ -11,7 +11,7 @@
 //! istio-proxy container). Reported when attempts multiply to 4 or more;
 //! one level lower when the mesh retries only connection failures.
 
-use super::appconfig_support::{Adjust, Emitter};
+use super::appconfig_support::{Adjust, Emitter, each_configured_app};
 use crate::engine::{Ctx, Hit};
 use crate::model::appconfig::mesh::{self, ISTIO_DEFAULT_RETRY_ON, Mesh, fqdn};
 use crate::model::appconfig::spring;
@@ -25,18 +25,7 @@ impl super::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        // One view for every app-config check: apps with config files
-        // (environment-only applications are for the checks that read env).
-        let apps = ctx.derived.apps(true);
-        if !apps.apps.iter().any(|a| a.has_config) {
-            return;
-        }
-        let mesh = ctx.derived.mesh();
-        let mut out = Emitter::default();
-        for app in apps.apps.iter().filter(|a| a.has_config) {
-            check_app(ctx, app, mesh, &mut out);
-        }
-        out.finish(hits);
+        each_configured_app(ctx, hits, check_app);
     }
 }
 
