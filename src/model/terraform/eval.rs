@@ -444,13 +444,7 @@ impl<'a> World<'a> {
                     match tv {
                         TfvarsValue::Set(_, f, t) => {
                             let src = self.folders[*f].tfvars[*t].values[name];
-                            let cx = Cx {
-                                inst,
-                                parsed: src.parsed,
-                                file: src.file,
-                                bind: &[],
-                            };
-                            return self.eval(&cx, src.expr);
+                            return self.eval_src(inst, &src);
                         }
                         TfvarsValue::Differs(files) => {
                             return Val::unknown(format!(
@@ -461,19 +455,23 @@ impl<'a> World<'a> {
                     }
                 }
                 match folder.variables.get(name).and_then(|v| v.default) {
-                    Some(src) => {
-                        let cx = Cx {
-                            inst,
-                            parsed: src.parsed,
-                            file: src.file,
-                            bind: &[],
-                        };
-                        self.eval(&cx, src.expr)
-                    }
+                    Some(src) => self.eval_src(inst, &src),
                     None => Val::unknown(text.clone()),
                 }
             },
         )
+    }
+
+    /// The value of an expression stored for a folder (a local, an output,
+    /// a variable default or a tfvars value), in an instance of it.
+    fn eval_src(&self, inst: usize, src: &Src<'_>) -> Val {
+        let cx = Cx {
+            inst,
+            parsed: src.parsed,
+            file: src.file,
+            bind: &[],
+        };
+        self.eval(&cx, src.expr)
     }
 
     fn local(&self, inst: usize, name: &str) -> Val {
@@ -486,15 +484,7 @@ impl<'a> World<'a> {
             || {
                 let folder = &self.folders[self.instances[inst].folder];
                 match folder.locals.get(name) {
-                    Some(src) => {
-                        let cx = Cx {
-                            inst,
-                            parsed: src.parsed,
-                            file: src.file,
-                            bind: &[],
-                        };
-                        self.eval(&cx, src.expr)
-                    }
+                    Some(src) => self.eval_src(inst, src),
                     None => Val::error(text.clone()),
                 }
             },
@@ -511,15 +501,7 @@ impl<'a> World<'a> {
             || {
                 let folder = &self.folders[self.instances[inst].folder];
                 match folder.outputs.get(name) {
-                    Some(src) => {
-                        let cx = Cx {
-                            inst,
-                            parsed: src.parsed,
-                            file: src.file,
-                            bind: &[],
-                        };
-                        self.eval(&cx, src.expr)
-                    }
+                    Some(src) => self.eval_src(inst, src),
                     None => Val::error(text.clone()),
                 }
             },
