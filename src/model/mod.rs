@@ -22,6 +22,7 @@ pub mod slo;
 pub mod slo_specs;
 #[cfg(feature = "terraform")]
 pub mod terraform;
+pub mod words;
 
 use crate::discover::HelmChart;
 use crate::finding::{Note, ResourceRef};
