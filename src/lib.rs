@@ -23,6 +23,7 @@ pub mod slo_gap;
 pub mod source;
 pub mod suppress;
 pub mod synth;
+pub mod timings;
 pub mod yaml;
 
 use discover::{DiscoverOptions, Input};
@@ -115,41 +116,6 @@ impl Report {
     }
 }
 
-/// Stage timings, printed to stderr when `CREVIEW_TIMINGS` is set (for
-/// profiling; the benchmark measures whole runs).
-struct Timings {
-    enabled: bool,
-    last: Instant,
-    laps: Vec<(&'static str, Duration)>,
-}
-
-impl Timings {
-    fn new() -> Timings {
-        Timings {
-            enabled: std::env::var_os("CREVIEW_TIMINGS").is_some(),
-            last: Instant::now(),
-            laps: Vec::new(),
-        }
-    }
-
-    fn lap(&mut self, stage: &'static str) {
-        let now = Instant::now();
-        self.laps.push((stage, now - self.last));
-        self.last = now;
-    }
-
-    fn report(&self) {
-        if self.enabled {
-            let text: Vec<String> = self
-                .laps
-                .iter()
-                .map(|(s, d)| format!("{s} {:.1}ms", d.as_secs_f64() * 1000.0))
-                .collect();
-            eprintln!("timings: {}", text.join(", "));
-        }
-    }
-}
-
 /// Applies suppressions and reports expired waivers (INPUT-003) and
 /// suppressions that matched nothing (INPUT-004).
 fn suppress_findings(
@@ -211,7 +177,7 @@ pub fn audit_with(
     progress: &progress::Progress,
 ) -> Result<Report, Error> {
     let started = Instant::now();
-    let mut timings = Timings::new();
+    let mut timings = timings::Laps::new();
     let root = discover::scan_root(&settings.inputs);
     let found =
         discover::discover(&settings.inputs, &root, &settings.discover).map_err(Error::Input)?;
@@ -224,8 +190,12 @@ pub fn audit_with(
     let documents = loaded.documents.iter().map(Vec::len).sum();
     let mut inventory = model::build_inventory(loaded, found.helm_charts, &settings.model);
     inventory.codeowners = model::ownership::CodeOwners::find(&root);
+    let step = Instant::now();
     let graph = Graph::build(&inventory);
+    timings::report_step("graph", step, Duration::ZERO);
+    let step = Instant::now();
     let services = Services::build(&inventory, &graph);
+    timings::report_step("services", step, Duration::ZERO);
     timings.lap("model");
     let out = engine::run::run(registry, &settings.run, &inventory, &graph, &services);
     timings.lap("checks");

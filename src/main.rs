@@ -118,7 +118,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
         days_per_year: args.days_per_year,
         baseline: args.baseline.clone(),
     };
+    let step = std::time::Instant::now();
     let prepared = settings::prepare(&request)?;
+    creview::timings::report_step("settings and checks", step, std::time::Duration::ZERO);
     let mut outputs = args.format.clone();
     if outputs.is_empty() {
         outputs.push(OutputSpec {
@@ -134,6 +136,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     }
     let progress = creview::progress::Progress::for_terminal(args.quiet);
     let report = creview::audit_with(&prepared.settings, &prepared.registry, &progress)?;
+    let step = std::time::Instant::now();
     for out in &outputs {
         let target = out.path.as_deref().or(args.output.as_deref());
         let color = use_color(args.color, target.is_some());
@@ -159,6 +162,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         };
         write_output(target, &text)?;
     }
+    creview::timings::report_step("render", step, std::time::Duration::ZERO);
     if let Some(path) = &args.write_baseline {
         let b = creview::baseline::Baseline::of(&report.findings);
         b.write(path).map_err(anyhow::Error::msg)?;

@@ -133,11 +133,11 @@ pub fn run(
             let mut hits = Vec::new();
             let started = std::time::Instant::now();
             b.run(&ctx, &mut hits);
-            // Slow checks show up in `CREVIEW_TIMINGS` output (why a scan is slow).
-            let took = started.elapsed();
-            if took.as_millis() >= 5 && std::env::var_os("CREVIEW_TIMINGS").is_some() {
-                eprintln!("timings: check {} {took:.1?}", checks[i].spec.id);
-            }
+            crate::timings::report_step(
+                &format!("check {}", checks[i].spec.id),
+                started,
+                std::time::Duration::from_millis(5),
+            );
             hits.into_iter().map(move |h| (i, h))
         })
         .collect();

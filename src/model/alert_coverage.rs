@@ -575,15 +575,16 @@ impl<'a> Coverage<'a> {
                     .collect()
             })
             .collect();
-        if std::env::var_os("CREVIEW_TIMINGS").is_some() {
-            eprintln!(
-                "timings: coverage {:.1}ms ({} rules, {} services, {} SLOs)",
-                t0.elapsed().as_secs_f64() * 1000.0,
+        crate::timings::report_step(
+            &format!(
+                "coverage ({} rules, {} services, {} SLOs)",
                 rules.len(),
                 identities.len(),
                 slos.len()
-            );
-        }
+            ),
+            t0,
+            std::time::Duration::ZERO,
+        );
         Coverage {
             rules,
             loading,

@@ -30,6 +30,7 @@ use crate::load::{InputProblem, Loaded};
 use crate::source::{FileId, Pos, SourceFile};
 use crate::yaml::{Document, Node};
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 pub type ResourceId = usize;
 
@@ -198,13 +199,17 @@ pub fn build_inventory(
         helm_charts,
         ..Inventory::default()
     };
+    let started = Instant::now();
     for (file, docs) in loaded.documents.into_iter().enumerate() {
         for Document { index, root } in docs {
             add_document(&mut inv, file, index, root, options);
         }
     }
+    crate::timings::report_step("kubernetes objects", started, Duration::ZERO);
     for reader in READERS {
+        let started = Instant::now();
         reader.read(&mut inv);
+        crate::timings::report_step(reader.name(), started, Duration::ZERO);
     }
     // Readers add resources: an index one of them built is out of date.
     inv.kind_index = std::sync::OnceLock::new();

@@ -41,14 +41,7 @@ impl super::Reader for Reader {
     }
 
     fn read(&self, inv: &mut Inventory) {
-        let started = std::time::Instant::now();
         self.read_all(inv);
-        if std::env::var_os("CREVIEW_TIMINGS").is_some() {
-            eprintln!(
-                "timings: spring-config reader {:.1}ms",
-                started.elapsed().as_secs_f64() * 1000.0
-            );
-        }
     }
 }
 
