@@ -223,8 +223,7 @@ fn walk(dir: &Path, root: &Path, overrides: &ignore::overrides::Override, out: &
         .follow_links(true)
         .require_git(false)
         .add_custom_ignore_filename(".creviewignore")
-        .overrides(overrides.clone())
-        .sort_by_file_name(|a, b| a.cmp(b));
+        .overrides(overrides.clone());
     {
         let notes = Arc::clone(&shared_notes);
         let charts = Arc::clone(&shared_charts);
@@ -265,46 +264,68 @@ fn walk(dir: &Path, root: &Path, overrides: &ignore::overrides::Override, out: &
             true
         });
     }
-    for result in builder.build() {
-        match result {
-            Ok(entry) => {
-                let Some(ft) = entry.file_type() else {
-                    continue;
-                };
-                if ft.is_dir() {
-                    continue;
+    // Walked in parallel (directory reads and stats are most of discovery's
+    // time); the caller sorts what was found, so the order is stable.
+    let found: Mutex<Vec<Candidate>> = Mutex::default();
+    let walk_notes: Mutex<Vec<Note>> = Mutex::default();
+    builder
+        .threads(rayon::current_num_threads())
+        .build_parallel()
+        .run(|| {
+            Box::new(|result| {
+                match result {
+                    Ok(entry) => {
+                        if let Some(seen) = visit(&entry, root) {
+                            match seen {
+                                Ok(c) => lock(&found).push(c),
+                                Err(n) => lock(&walk_notes).push(n),
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        let (path, message) = describe_walk_error(&err);
+                        lock(&walk_notes).push(Note {
+                            path: path.map(|p| display_path(&p, root)).unwrap_or_default(),
+                            line: None,
+                            message,
+                        });
+                    }
                 }
-                let path = entry.path();
-                let Some(kind) = classify(path) else { continue };
-                let display = display_path(path, root);
-                if !ft.is_file() {
-                    out.notes.push(Note {
-                        path: display,
-                        line: None,
-                        message: "not a regular file (FIFO, socket or device); skipped".into(),
-                    });
-                    continue;
-                }
-                out.candidates.push(Candidate {
-                    path: Some(path.to_path_buf()),
-                    display,
-                    kind,
-                });
-            }
-            Err(err) => {
-                let (path, message) = describe_walk_error(&err);
-                out.notes.push(Note {
-                    path: path.map(|p| display_path(&p, root)).unwrap_or_default(),
-                    line: None,
-                    message,
-                });
-            }
-        }
-    }
+                ignore::WalkState::Continue
+            })
+        });
+    out.candidates
+        .append(&mut found.into_inner().unwrap_or_else(|p| p.into_inner()));
+    out.notes
+        .append(&mut walk_notes.into_inner().unwrap_or_else(|p| p.into_inner()));
     out.notes.append(&mut lock(&shared_notes));
     for chart in lock(&shared_charts).iter() {
         record_chart(chart, root, &mut out.helm_charts);
     }
+}
+
+/// What one walked entry is: a file to read, a note (a FIFO, a socket), or
+/// nothing of interest (a directory, a file creview does not read).
+fn visit(entry: &ignore::DirEntry, root: &Path) -> Option<Result<Candidate, Note>> {
+    let ft = entry.file_type()?;
+    if ft.is_dir() {
+        return None;
+    }
+    let path = entry.path();
+    let kind = classify(path)?;
+    let display = display_path(path, root);
+    if !ft.is_file() {
+        return Some(Err(Note {
+            path: display,
+            line: None,
+            message: "not a regular file (FIFO, socket or device); skipped".into(),
+        }));
+    }
+    Some(Ok(Candidate {
+        path: Some(path.to_path_buf()),
+        display,
+        kind,
+    }))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

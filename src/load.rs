@@ -115,6 +115,7 @@ fn read_text(c: &Candidate, max: u64) -> Result<String, (Pos, String)> {
                 .map_err(|e| start(format!("cannot read stdin: {e}")))?;
         }
         Some(path) => {
+            // Stat before opening: opening a FIFO would block.
             let meta = std::fs::metadata(path).map_err(|e| start(format!("cannot read: {e}")))?;
             if !meta.is_file() {
                 return Err(start("not a regular file".into()));
@@ -125,6 +126,8 @@ fn read_text(c: &Candidate, max: u64) -> Result<String, (Pos, String)> {
                     meta.len()
                 )));
             }
+            // `take` hides the file's size from `read_to_end`: read in one go.
+            bytes.reserve_exact(meta.len() as usize + 1);
             std::fs::File::open(path)
                 .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
                 .map_err(|e| start(format!("cannot read: {e}")))?;
