@@ -40,6 +40,12 @@ impl<'a> Derived<'a> {
             .get_or_init(|| Coverage::build(self.inv, self.graph, self.services))
     }
 
+    /// Every alerting and recording rule of the input, in input order (the
+    /// coverage reads them all, so they come with it).
+    pub fn rules(&self) -> &[crate::model::alerting::Rule<'a>] {
+        &self.coverage().rules
+    }
+
     /// The applications of the input; with `env_only`, also every workload
     /// that has no config file, as an application of its environment.
     pub fn apps(&self, env_only: bool) -> &Apps {

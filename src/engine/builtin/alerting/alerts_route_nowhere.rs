@@ -17,7 +17,7 @@ pub struct Check;
 /// paging alerts.
 pub fn paging_severities(ctx: &Ctx<'_>) -> Vec<String> {
     let mut out: BTreeSet<String> = ["critical".to_string()].into_iter().collect();
-    for r in alerting::rules(ctx.inv) {
+    for r in ctx.derived.rules() {
         if r.pages()
             && let Some(s) = r.label("severity")
         {
@@ -34,7 +34,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
         let inv = ctx.inv;
-        let has_rules = !alerting::rules(inv).is_empty();
+        let has_rules = !ctx.derived.rules().is_empty();
         for (rid, r) in inv.resources.iter().enumerate() {
             if r.api_version.starts_with("monitoring.coreos.com/")
                 && r.kind == "Prometheus"

@@ -160,7 +160,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
         let (scrape, known) = scrape_interval_ms(ctx);
-        for rule in alerting::rules(ctx.inv) {
+        for rule in ctx.derived.rules() {
             let a = &rule.analysis;
             let name = rule.display_name();
             let expr_at = format!("{}/expr", rule.pointer);

@@ -15,7 +15,6 @@ use crate::budget::lints::{BurnRateAlert, LintHit, lint_alert};
 use crate::budget::target::Target;
 use crate::budget::window::Window;
 use crate::engine::{Ctx, Hit};
-use crate::model::alerting;
 use crate::model::slo_specs::{self, AlertingDecl, SloDoc};
 
 pub struct Check;
@@ -67,7 +66,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let rules = alerting::rules(ctx.inv);
+        let rules = ctx.derived.rules();
         let mut seen_rules = std::collections::HashSet::new();
         for doc in slo_specs::docs(ctx.inv) {
             let Some(target) = doc.target.and_then(|t| Target::from_fraction(t).ok()) else {
@@ -111,7 +110,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
                 continue;
             }
             let b = Dec::ONE - target.fraction();
-            for rule in burn_rules_for(&doc, &rules) {
+            for rule in burn_rules_for(&doc, rules) {
                 if !seen_rules.insert((rule.resource, rule.pointer.clone())) {
                     continue;
                 }

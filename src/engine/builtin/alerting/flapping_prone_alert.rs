@@ -7,7 +7,6 @@
 //! are left alone.
 
 use crate::engine::{Ctx, Hit};
-use crate::model::alerting;
 
 pub struct Check;
 
@@ -19,7 +18,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        for rule in alerting::rules(ctx.inv) {
+        for rule in ctx.derived.rules() {
             let Some(name) = rule.alert.clone() else {
                 continue;
             };

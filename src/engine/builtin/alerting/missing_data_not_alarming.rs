@@ -4,7 +4,6 @@
 //! a dead service from a healthy one (pint `alerts/absent`).
 
 use crate::engine::{Ctx, Hit};
-use crate::model::alerting;
 
 pub struct Check;
 
@@ -14,7 +13,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        for rule in alerting::rules(ctx.inv) {
+        for rule in ctx.derived.rules() {
             if rule.alert.is_none() || rule.analysis.error.is_some() || !rule.analysis.is_absent() {
                 continue;
             }

@@ -121,9 +121,9 @@ pub fn declared_name(ctx: &Ctx<'_>, name: &str, flag: &str) -> bool {
 /// Burn-rate alert rules that belong to an SLO: they name it (`sloth_slo`,
 /// `sloth_id`, Pyrra's `slo`), or compare ratios of the metrics its SLI
 /// queries read, or select its service by `job`/`service`.
-pub fn burn_rules_for<'r, 'a>(
+pub fn burn_rules_for<'r, 'a: 'r>(
     doc: &crate::model::slo_specs::SloDoc,
-    rules: &'r [crate::model::alerting::Rule<'a>],
+    rules: impl IntoIterator<Item = &'r crate::model::alerting::Rule<'a>>,
 ) -> Vec<&'r crate::model::alerting::Rule<'a>> {
     use crate::model::promql;
     let sli_metrics: Vec<String> = doc
@@ -137,7 +137,7 @@ pub fn burn_rules_for<'r, 'a>(
         })
         .collect();
     rules
-        .iter()
+        .into_iter()
         .filter(|r| r.alert.is_some() && r.analysis.is_burn_rate())
         .filter(|r| {
             let terms = r.analysis.burn_tiers.iter().flatten();

@@ -30,7 +30,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
         let Some(first) = pipeline(ctx) else { return };
-        let rules = alerting::rules(ctx.inv);
+        let rules = ctx.derived.rules();
         let heartbeats: Vec<&alerting::Rule<'_>> = rules
             .iter()
             .filter(|r| {

@@ -20,8 +20,10 @@ impl crate::engine::builtin::BuiltinCheck for Check {
     }
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
-        let rules: Vec<alerting::Rule<'_>> = alerting::rules(ctx.inv)
-            .into_iter()
+        let rules: Vec<&alerting::Rule<'_>> = ctx
+            .derived
+            .rules()
+            .iter()
             .filter(|r| !matches!(loading(ctx.inv, r.resource), Selection::Not(_)))
             .collect();
         for doc in slo_specs::docs(ctx.inv) {
@@ -30,7 +32,7 @@ impl crate::engine::builtin::BuiltinCheck for Check {
             {
                 continue;
             }
-            if !burn_rules_for(&doc, &rules).is_empty() {
+            if !burn_rules_for(&doc, rules.iter().copied()).is_empty() {
                 continue;
             }
             let pointer = match doc.generator.as_str() {
