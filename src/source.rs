@@ -44,7 +44,7 @@ pub enum FileKind {
     Properties,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     /// Path relative to the scan root with `/` separators, or `<stdin>`.
     pub display: String,

@@ -192,7 +192,7 @@ impl Suppressions {
         }
         let mut comments: HashMap<String, Vec<(u32, Entry)>> = HashMap::new();
         let mut file_wide: HashMap<String, Vec<Entry>> = HashMap::new();
-        for f in &inv.files {
+        for f in inv.files.iter() {
             if !f.text.contains("creview:") {
                 continue;
             }

@@ -29,7 +29,9 @@ use crate::finding::{Note, ResourceRef};
 use crate::load::{InputProblem, Loaded};
 use crate::source::{FileId, Pos, SourceFile};
 use crate::yaml::{Document, Node};
+use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub type ResourceId = usize;
@@ -111,7 +113,9 @@ pub struct OtherDocument {
 /// Everything read from the input.
 #[derive(Debug, Default)]
 pub struct Inventory {
-    pub files: Vec<SourceFile>,
+    /// Shared so that readers of their own files can run beside the others
+    /// (see [`FILE_READERS`]).
+    pub files: Arc<Vec<SourceFile>>,
     pub resources: Vec<Resource>,
     pub other_documents: Vec<OtherDocument>,
     /// Files or documents that could not be read or parsed.
@@ -164,10 +168,10 @@ impl Default for ModelOptions {
 }
 
 /// A reader of one kind of input beyond Kubernetes objects (compose files,
-/// Dockerfiles, Terraform, alert rules, SLO specs, application config).
-/// Readers run in the order of [`READERS`] after the Kubernetes objects are
-/// read. Each one takes the documents or files it understands and adds
-/// resources (kind and API version naming its source, a node with
+/// Dockerfiles, alert rules, SLO specs, application config). Readers run in
+/// the order of [`MASKING_READERS`] then [`READERS`] after the Kubernetes
+/// objects are read. Each one takes the documents or files it understands
+/// and adds resources (kind and API version naming its source, a node with
 /// positions, so checks and locations work as for Kubernetes objects) and
 /// whatever typed model its checks need; problems go to `inv.problems`.
 pub trait Reader: Sync {
@@ -175,15 +179,38 @@ pub trait Reader: Sync {
     fn read(&self, inv: &mut Inventory);
 }
 
-/// Every reader, in order.
+/// A reader that needs nothing but the files of its own language and adds
+/// only its own resources (Terraform): it runs beside [`READERS`], and what
+/// it read is added after theirs.
+pub trait FileReader: Sync {
+    fn name(&self) -> &'static str;
+    fn read(&self, files: &[SourceFile]) -> Additions;
+}
+
+/// What a [`FileReader`] adds to the inventory.
+#[derive(Debug, Default)]
+pub struct Additions {
+    pub resources: Vec<Resource>,
+    pub notes: Vec<Note>,
+    pub problems: Vec<InputProblem>,
+}
+
+/// Readers that rewrite the files' text (application config masks the
+/// secrets it finds), run first and alone.
+pub static MASKING_READERS: &[&dyn Reader] = &[&appconfig::Reader];
+
+/// The other readers, in order: compose links the Dockerfiles read before it.
 pub static READERS: &[&dyn Reader] = &[
-    &appconfig::Reader,
     &dockerfile::DockerfileReader,
     &compose::ComposeReader,
-    #[cfg(feature = "terraform")]
-    &terraform::READER,
     &alerting::AlertingReader,
     &slo_specs::SloReader,
+];
+
+/// Readers of their own files, run beside [`READERS`].
+pub static FILE_READERS: &[&dyn FileReader] = &[
+    #[cfg(feature = "terraform")]
+    &terraform::READER,
 ];
 
 /// Turns loaded documents into resources. `kind: List` is expanded; partial
@@ -194,7 +221,7 @@ pub fn build_inventory(
     options: &ModelOptions,
 ) -> Inventory {
     let mut inv = Inventory {
-        files: loaded.files,
+        files: Arc::new(loaded.files),
         problems: loaded.problems,
         helm_charts,
         ..Inventory::default()
@@ -206,14 +233,42 @@ pub fn build_inventory(
         }
     }
     crate::timings::report_step("kubernetes objects", started, Duration::ZERO);
-    for reader in READERS {
-        let started = Instant::now();
-        reader.read(&mut inv);
-        crate::timings::report_step(reader.name(), started, Duration::ZERO);
+    for reader in MASKING_READERS {
+        run_reader(*reader, &mut inv);
+    }
+    let files = Arc::clone(&inv.files);
+    let (additions, ()) = rayon::join(
+        || {
+            FILE_READERS
+                .par_iter()
+                .map(|reader| {
+                    let started = Instant::now();
+                    let read = reader.read(&files);
+                    crate::timings::report_step(reader.name(), started, Duration::ZERO);
+                    read
+                })
+                .collect::<Vec<Additions>>()
+        },
+        || {
+            for reader in READERS {
+                run_reader(*reader, &mut inv);
+            }
+        },
+    );
+    for a in additions {
+        inv.resources.extend(a.resources);
+        inv.notes.extend(a.notes);
+        inv.problems.extend(a.problems);
     }
     // Readers add resources: an index one of them built is out of date.
     inv.kind_index = std::sync::OnceLock::new();
     inv
+}
+
+fn run_reader(reader: &dyn Reader, inv: &mut Inventory) {
+    let started = Instant::now();
+    reader.read(inv);
+    crate::timings::report_step(reader.name(), started, Duration::ZERO);
 }
 
 fn add_document(inv: &mut Inventory, file: FileId, doc: usize, root: Node, options: &ModelOptions) {

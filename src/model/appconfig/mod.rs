@@ -254,7 +254,7 @@ fn collect(inv: &Inventory, masks: &mut HashMap<FileId, Vec<Mask>>) -> Vec<Sourc
     // Folders that hold a base `application.*` outside a module's resources
     // are candidates for a config repository.
     let mut base_folders: std::collections::HashSet<String> = Default::default();
-    for f in &inv.files {
+    for f in inv.files.iter() {
         let name = base_name(&f.display);
         if let Some((stem, _)) = split_ext(name)
             && stem.eq_ignore_ascii_case("application")
@@ -568,7 +568,10 @@ fn apply_masks(inv: &mut Inventory, masks: HashMap<FileId, Vec<Mask>>) {
         let f = &inv.files[file];
         let text = redact::mask_text(&f.text, &list);
         if text != f.text {
-            inv.files[file] = SourceFile::new(f.display.clone(), f.kind, text);
+            // The files are not shared yet (readers of their own files start
+            // after this one): no copy is made.
+            std::sync::Arc::make_mut(&mut inv.files)[file] =
+                SourceFile::new(f.display.clone(), f.kind, text);
         }
     }
 }

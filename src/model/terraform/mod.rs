@@ -22,70 +22,67 @@ pub mod funcs;
 pub mod modules;
 pub mod value;
 
-use crate::model::Inventory;
+use crate::model::Additions;
+use crate::source::SourceFile;
 
 /// The Terraform reader (see [`crate::model::Reader`]).
 pub struct Reader;
 
 pub static READER: Reader = Reader;
 
-impl crate::model::Reader for Reader {
+impl crate::model::FileReader for Reader {
     fn name(&self) -> &'static str {
         "terraform"
     }
 
-    fn read(&self, inv: &mut Inventory) {
-        if !inv
-            .files
+    fn read(&self, files: &[SourceFile]) -> Additions {
+        let mut out = Additions::default();
+        if !files
             .iter()
             .any(|f| f.kind == crate::source::FileKind::Terraform)
         {
-            return;
+            return out;
         }
         let started = std::time::Instant::now();
-        let mut problems = Vec::new();
-        let parsed = config::parse_all(&inv.files, &mut problems);
+        let parsed = config::parse_all(files, &mut out.problems);
         let t_parse = started.elapsed();
-        let folders = config::folders(&inv.files, &parsed);
-        let mut world = eval::World::new(&inv.files, &parsed, folders);
+        let folders = config::folders(files, &parsed);
+        let mut world = eval::World::new(files, &parsed, folders);
         world.instantiate();
         let t_inst = started.elapsed();
-        let mut resources = Vec::new();
-        build::resources(&world, &mut resources);
+        build::resources(&world, &mut out.resources);
         let instances = world.instances.len();
-        let missing = missing_modules(&world, &resources, &inv.files);
+        out.notes = missing_modules(&world, &out.resources, files);
         if world.exhausted.get() {
-            inv.notes.push(crate::finding::Note {
+            out.notes.insert(0, crate::finding::Note {
                 path: String::new(),
                 line: None,
                 message: "the Terraform configuration is too large to evaluate fully; some values are reported as unknown".into(),
             });
         }
         drop(world);
-        inv.notes.extend(missing);
-        inv.problems.extend(problems);
         if std::env::var_os("CREVIEW_TF_TIME").is_some() {
             eprintln!(
                 "terraform reader: parse {t_parse:?} instantiate {t_inst:?} total {:?}, {} resources, {} instances",
                 started.elapsed(),
-                resources.len(),
+                out.resources.len(),
                 instances
             );
         }
         if std::env::var_os("CREVIEW_TF_DUMP").is_some() {
-            for r in &resources {
+            for r in &out.resources {
                 eprintln!(
                     "== {} {} [{}] {}:{}\n{}",
                     r.kind,
                     r.name,
                     r.namespace,
-                    inv.files[r.file].display,
+                    files[r.file].display,
                     r.node.pos,
                     serde_json::to_string(&r.node.to_json()).unwrap_or_default()
                 );
             }
         }
-        inv.resources.extend(resources);
+        out
     }
 }
 
