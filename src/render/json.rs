@@ -1,23 +1,15 @@
 //! The JSON report: the stable contract for machines. Field names and meaning
 //! only change with `schema_version`.
 
+use super::pretty;
 use super::summary::{Counts, tally};
 use crate::Report;
-use crate::finding::{Finding, Note};
+use crate::model::alert_coverage::ServiceLinks;
+use crate::model::appconfig::view::ConfigLink;
 use serde::Serialize;
+use std::collections::HashMap;
 
 pub const SCHEMA_VERSION: u32 = 1;
-
-#[derive(Serialize)]
-struct Json<'a> {
-    schema_version: u32,
-    tool: Tool,
-    root: String,
-    findings: &'a [Finding],
-    services: Vec<ServiceJson<'a>>,
-    notes: &'a [Note],
-    summary: Summary,
-}
 
 #[derive(Serialize)]
 struct Tool {
@@ -33,9 +25,9 @@ struct ServiceJson<'a> {
     findings: Counts,
     /// The alert rules and SLOs linked to the service, with the evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
-    alerting: Option<&'a crate::model::alert_coverage::ServiceLinks>,
+    alerting: Option<&'a ServiceLinks>,
     /// The application config files linked to the service, and how.
-    config: Vec<&'a crate::model::appconfig::view::ConfigLink>,
+    config: Vec<&'a ConfigLink>,
 }
 
 #[derive(Serialize)]
@@ -53,8 +45,35 @@ struct Summary {
 }
 
 pub fn render(report: &Report) -> String {
+    match document(report) {
+        Ok(bytes) => {
+            let mut out = String::from_utf8(bytes).unwrap_or_else(|e| {
+                // serde_json writes only UTF-8; keep the text if that ever changes.
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            });
+            out.push('\n');
+            out
+        }
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+/// The report as pretty JSON, field by field in the order of the schema
+/// (`schema_version`, `tool`, `root`, `findings`, `services`, `notes`,
+/// `summary`); the two long arrays are rendered in parallel.
+fn document(report: &Report) -> serde_json::Result<Vec<u8>> {
     let t = tally(report);
-    let services = report
+    let alerting: HashMap<&str, &ServiceLinks> = report
+        .alerting
+        .iter()
+        .rev()
+        .map(|l| (l.service.as_str(), l))
+        .collect();
+    let mut config: HashMap<&str, Vec<&ConfigLink>> = HashMap::new();
+    for l in &report.config {
+        config.entry(l.service.as_str()).or_default().push(l);
+    }
+    let services: Vec<ServiceJson> = report
         .budgets
         .iter()
         .map(|b| ServiceJson {
@@ -64,39 +83,60 @@ pub fn render(report: &Report) -> String {
                 .get(&Some(b.name.clone()))
                 .cloned()
                 .unwrap_or_default(),
-            alerting: report.alerting.iter().find(|l| l.service == b.name),
-            config: report
-                .config
-                .iter()
-                .filter(|l| l.service == b.name)
-                .collect(),
+            alerting: alerting.get(b.name.as_str()).copied(),
+            config: config.get(b.name.as_str()).cloned().unwrap_or_default(),
         })
         .collect();
-    let json = Json {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "creview",
-            version: env!("CARGO_PKG_VERSION"),
-            checks: report.stats.checks,
-        },
-        root: report.root.to_string_lossy().replace('\\', "/"),
-        findings: &report.findings,
-        services,
-        notes: &report.notes,
-        summary: Summary {
-            findings: report.findings.len() - t.suppressed - t.baseline,
-            suppressed: t.suppressed,
-            baseline: t.baseline,
-            by_severity: t.all,
-            files: report.stats.files,
-            documents: report.stats.documents,
-            resources: report.stats.resources,
-            services: report.budgets.len(),
-            checks: report.stats.checks,
-        },
+    let tool = Tool {
+        name: "creview",
+        version: env!("CARGO_PKG_VERSION"),
+        checks: report.stats.checks,
     };
-    let mut out =
-        serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    let summary = Summary {
+        findings: report.findings.len() - t.suppressed - t.baseline,
+        suppressed: t.suppressed,
+        baseline: t.baseline,
+        by_severity: t.all,
+        files: report.stats.files,
+        documents: report.stats.documents,
+        resources: report.stats.resources,
+        services: report.budgets.len(),
+        checks: report.stats.checks,
+    };
+    let (findings, services) = rayon::join(
+        || pretty::Array::of(&report.findings, 1),
+        || pretty::Array::of(&services, 1),
+    );
+    let (findings, services) = (findings?, services?);
+    let mut out = Vec::with_capacity(findings.byte_len() + services.byte_len() + 4096);
+    out.push(b'{');
+    let key = |out: &mut Vec<u8>, name: &str| {
+        out.extend_from_slice(if out.len() == 1 {
+            b"\n  \""
+        } else {
+            b",\n  \""
+        });
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\": ");
+    };
+    key(&mut out, "schema_version");
+    pretty::write_at(&mut out, &SCHEMA_VERSION, 1)?;
+    key(&mut out, "tool");
+    pretty::write_at(&mut out, &tool, 1)?;
+    key(&mut out, "root");
+    pretty::write_at(
+        &mut out,
+        &report.root.to_string_lossy().replace('\\', "/"),
+        1,
+    )?;
+    key(&mut out, "findings");
+    findings.write_into(&mut out);
+    key(&mut out, "services");
+    services.write_into(&mut out);
+    key(&mut out, "notes");
+    pretty::write_at(&mut out, &report.notes, 1)?;
+    key(&mut out, "summary");
+    pretty::write_at(&mut out, &summary, 1)?;
+    out.extend_from_slice(b"\n}");
+    Ok(out)
 }
