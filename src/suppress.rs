@@ -16,6 +16,7 @@
 use crate::finding::{Finding, Location, fingerprint};
 use crate::model::Inventory;
 use crate::source::Pos;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -171,10 +172,17 @@ impl Suppressions {
                 places.push(kind.template_pointer().to_string());
             }
             for base in places {
-                let pointer = format!("{base}/metadata/annotations/creview.io~1ignore");
-                let Some(value) = r.node.pointer(&pointer).and_then(|n| n.as_str()) else {
+                // Looked up by path first: the pointer text is built only for
+                // the few resources that have the annotation.
+                let Some(value) = r
+                    .node
+                    .pointer(&base)
+                    .and_then(|n| n.path(&["metadata", "annotations", "creview.io/ignore"]))
+                    .and_then(|n| n.as_str())
+                else {
                     continue;
                 };
+                let pointer = format!("{base}/metadata/annotations/creview.io~1ignore");
                 let pos = r.locate(&pointer);
                 for (id, reason) in parse_annotation(value) {
                     annotations.entry(r.identity()).or_default().push(Entry {
@@ -192,10 +200,14 @@ impl Suppressions {
         }
         let mut comments: HashMap<String, Vec<(u32, Entry)>> = HashMap::new();
         let mut file_wide: HashMap<String, Vec<Entry>> = HashMap::new();
-        for f in inv.files.iter() {
-            if !f.text.contains("creview:") {
-                continue;
-            }
+        // Searching every file's text for the marker is most of this stage
+        // on a large repository: done in parallel.
+        let marked: Vec<&crate::source::SourceFile> = inv
+            .files
+            .par_iter()
+            .filter(|f| f.text.contains("creview:"))
+            .collect();
+        for f in marked {
             for (i, line) in f.text.lines().enumerate() {
                 let Some(c) = parse_comment(line) else {
                     continue;

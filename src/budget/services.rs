@@ -393,6 +393,9 @@ struct Event {
     ttr: Dec,
     impact: Dec,
     basis: String,
+    /// How the event is priced, for the assumptions of every service that
+    /// has it (the same text for all of them, so written once).
+    note: String,
 }
 
 /// A check's risk: modifier or not, its events, and the TTD/TTR a modifier adds.
@@ -405,19 +408,37 @@ fn events(reg: &Registry, check: &str, s: &BudgetSettings) -> Option<CheckRisk> 
     let evs = risk
         .events
         .iter()
-        .map(|e| Event {
-            name: e.name.clone(),
-            f: ov
+        .map(|e| {
+            let f = ov
                 .and_then(|o| o.frequency_per_year)
-                .unwrap_or(e.frequency_per_year),
-            ttd: ov.and_then(|o| o.ttd_minutes).unwrap_or(e.ttd_minutes),
-            ttr: ov.and_then(|o| o.ttr_minutes).unwrap_or(e.ttr_minutes),
-            impact: ov.and_then(|o| o.impact).unwrap_or(e.impact),
-            basis: if ov.is_some() {
+                .unwrap_or(e.frequency_per_year);
+            let ttd = ov.and_then(|o| o.ttd_minutes).unwrap_or(e.ttd_minutes);
+            let ttr = ov.and_then(|o| o.ttr_minutes).unwrap_or(e.ttr_minutes);
+            let impact = ov.and_then(|o| o.impact).unwrap_or(e.impact);
+            let basis = if ov.is_some() {
                 "overridden in creview.toml [risk-defaults]".to_string()
             } else {
                 e.basis.clone()
-            },
+            };
+            let note = format!(
+                "{check} {}: {f}/yr x ({ttd} + {ttr} min) x {impact} = {} bad min/yr{}",
+                e.name,
+                (f * (ttd + ttr) * impact).round_str(2),
+                if basis.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{basis}]")
+                }
+            );
+            Event {
+                name: e.name.clone(),
+                f,
+                ttd,
+                ttr,
+                impact,
+                basis,
+                note,
+            }
         })
         .collect();
     let modifier = risk.model == "modifier";
@@ -496,8 +517,19 @@ pub fn assess(
         }
     }
 
-    // Standalone risks: one set of rows per (check, resource).
-    let mut priced: HashMap<(String, String), (Dec, Dec)> = HashMap::new();
+    // Standalone risks: one set of rows per (check, resource); a finding of
+    // the same check on the same resource gets the same price.
+    let identities: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            f.resource
+                .as_ref()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| f.location.path.clone())
+        })
+        .collect();
+    let mut first_of: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut price: Vec<Option<(Dec, Dec)>> = vec![None; findings.len()];
     let mut rows: HashMap<usize, Vec<RiskRow>> = HashMap::new();
     let mut assumptions: HashMap<usize, Vec<String>> = HashMap::new();
     // (service, check, event) already explained: the note depends on nothing
@@ -507,14 +539,15 @@ pub fn assess(
         let Some((false, evs, _, _)) = events(f) else {
             continue;
         };
-        let identity = f
-            .resource
-            .as_ref()
-            .map(|r| r.to_string())
-            .unwrap_or_else(|| f.location.path.clone());
-        let key = (f.check.clone(), identity.clone());
-        if priced.contains_key(&key) {
-            continue;
+        let identity = identities[i].as_str();
+        match first_of.entry((f.check.as_str(), identity)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                price[i] = price[*first.get()];
+                continue;
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
         }
         let slot = finding_slots[i];
         let (target, extra_ttd, extra_ttr) = match slot {
@@ -542,7 +575,7 @@ pub fn assess(
             if let Some(k) = slot {
                 let share = share_of_budget(bm, year);
                 rows.entry(k).or_default().push(RiskRow {
-                    title: format!("{} ({}): {}", f.title, short_identity(&identity), e.name),
+                    title: format!("{} ({}): {}", f.title, short_identity(identity), e.name),
                     check: Some(f.check.clone()),
                     source: "finding",
                     events_per_year: e.f,
@@ -556,46 +589,22 @@ pub fn assess(
                     finding: Some(f.fingerprint.clone()),
                     basis: e.basis.clone(),
                 });
-                if !explained.insert((k, f.check.as_str(), ei)) {
-                    continue;
+                if explained.insert((k, f.check.as_str(), ei)) {
+                    assumptions.entry(k).or_default().push(e.note.clone());
                 }
-                let note = format!(
-                    "{} {}: {}/yr x ({} + {} min) x {} = {} bad min/yr{}",
-                    f.check,
-                    e.name,
-                    e.f,
-                    e.ttd,
-                    e.ttr,
-                    e.impact,
-                    (e.f * (e.ttd + e.ttr) * e.impact).round_str(2),
-                    if e.basis.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" [{}]", e.basis)
-                    }
-                );
-                assumptions.entry(k).or_default().push(note);
             }
         }
-        priced.insert(key, (total, share_of_budget(total, year)));
+        price[i] = Some((total, share_of_budget(total, year)));
     }
+    drop(first_of);
 
     // The price of each finding, and severity raised by budget share.
     for (i, f) in findings.iter_mut().enumerate() {
-        let identity = f
-            .resource
-            .as_ref()
-            .map(|r| r.to_string())
-            .unwrap_or_else(|| f.location.path.clone());
         let risk = match events(f) {
-            Some((false, _, _, _)) => {
-                priced
-                    .get(&(f.check.clone(), identity))
-                    .map(|(bm, share)| FindingRisk {
-                        bad_minutes_per_year: *bm,
-                        budget_share: *share,
-                    })
-            }
+            Some((false, _, _, _)) => price[i].map(|(bm, share)| FindingRisk {
+                bad_minutes_per_year: bm,
+                budget_share: share,
+            }),
             // A modifier costs what it adds to the other risks of its service.
             Some((true, _, dttd, dttr)) => finding_slots[i].map(|k| {
                 let added = rows

@@ -34,16 +34,17 @@ fn scan(files: &[(&str, &str)], select: &[&str]) -> Vec<Finding> {
 fn resources(files: &[(&str, &str)]) -> Vec<Resource> {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), files);
-    let mut inv = crate::model::Inventory::default();
-    for (name, text) in files {
-        inv.files.push(crate::source::SourceFile::new(
-            name.to_string(),
-            crate::source::FileKind::Terraform,
-            text.to_string(),
-        ));
-    }
-    crate::model::Reader::read(&super::READER, &mut inv);
-    inv.resources
+    let files: Vec<crate::source::SourceFile> = files
+        .iter()
+        .map(|(name, text)| {
+            crate::source::SourceFile::new(
+                name.to_string(),
+                crate::source::FileKind::Terraform,
+                text.to_string(),
+            )
+        })
+        .collect();
+    crate::model::FileReader::read(&super::READER, &files).resources
 }
 
 fn find<'a>(rs: &'a [Resource], name: &str) -> &'a Resource {
