@@ -105,42 +105,55 @@ pub fn run(
     let shared = Shared::new(inv, graph, services, &params);
     let derived = super::derived::Derived::new(inv, graph, services);
 
-    let cel_results: Vec<ResourceHits> = inv
-        .resources
-        .par_iter()
-        .enumerate()
-        .filter_map(|(rid, r)| {
-            let idx = by_kind.get(r.kind.as_str())?;
-            Some(run_resource(&shared, &checks, idx, rid, r))
-        })
-        .collect();
-
-    let builtin_hits: Vec<(usize, Hit)> = checks
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, c)| match c.logic {
-            Logic::Builtin(b) => Some((i, b)),
-            Logic::Cel(_) | Logic::Pipeline => None,
-        })
-        .flat_map_iter(|(i, b)| {
-            let ctx = Ctx {
-                inv,
-                graph,
-                services,
-                params: &params[i],
-                derived: &derived,
-            };
-            let mut hits = Vec::new();
-            let started = std::time::Instant::now();
-            b.run(&ctx, &mut hits);
-            crate::timings::report_step(
-                &format!("check {}", checks[i].spec.id),
-                started,
-                std::time::Duration::from_millis(5),
-            );
-            hits.into_iter().map(move |h| (i, h))
-        })
-        .collect();
+    // Declarative checks per resource, builtin checks per check, and the
+    // JSON's alerting and config links all run at once: a slow builtin
+    // check then overlaps the others instead of ending the stage alone.
+    let run_cel = || -> Vec<ResourceHits> {
+        inv.resources
+            .par_iter()
+            .enumerate()
+            .filter_map(|(rid, r)| {
+                let idx = by_kind.get(r.kind.as_str())?;
+                Some(run_resource(&shared, &checks, idx, rid, r))
+            })
+            .collect()
+    };
+    let run_builtin = || -> Vec<(usize, Hit)> {
+        checks
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c.logic {
+                Logic::Builtin(b) => Some((i, b)),
+                Logic::Cel(_) | Logic::Pipeline => None,
+            })
+            .flat_map_iter(|(i, b)| {
+                let ctx = Ctx {
+                    inv,
+                    graph,
+                    services,
+                    params: &params[i],
+                    derived: &derived,
+                };
+                let mut hits = Vec::new();
+                let started = std::time::Instant::now();
+                b.run(&ctx, &mut hits);
+                crate::timings::report_step(
+                    &format!("check {}", checks[i].spec.id),
+                    started,
+                    std::time::Duration::from_millis(5),
+                );
+                hits.into_iter().map(move |h| (i, h))
+            })
+            .collect()
+    };
+    let links = || {
+        (
+            derived.coverage().links(inv, services),
+            derived.apps(true).links(inv, services),
+        )
+    };
+    let ((cel_results, builtin_hits), (alerting, config)) =
+        rayon::join(|| rayon::join(run_cel, run_builtin), links);
 
     let mut errors: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut hits = builtin_hits;
@@ -167,8 +180,6 @@ pub fn run(
             message: format!("check {id} could not be evaluated on {n} object(s): {msg}"),
         })
         .collect();
-    let alerting = derived.coverage().links(inv, services);
-    let config = derived.apps(true).links(inv, services);
     RunOutput {
         findings,
         notes,
