@@ -119,9 +119,13 @@ fn named_after(name: &str, cr: &str) -> bool {
         || name
             .strip_suffix(cr)
             .is_some_and(|rest| rest.ends_with('-'))
-        || name
-            .match_indices(cr)
-            .any(|(i, _)| name[..i].ends_with('.') && name[i + cr.len()..].starts_with('.'))
+        // `x.<cr>.y` needs a dot and room for it; checked first because
+        // building a substring searcher costs more than the whole test.
+        || (name.len() >= cr.len() + 2
+            && name.contains('.')
+            && name
+                .match_indices(cr)
+                .any(|(i, _)| name[..i].ends_with('.') && name[i + cr.len()..].starts_with('.')))
 }
 
 /// Secrets other objects of the input make: cert-manager, External

@@ -21,8 +21,21 @@ pub struct Prop {
 /// `_`, `.`, `[` and `]`. `SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE` and
 /// `spring.datasource.hikari.maximumPoolSize` give the same string.
 pub fn squash(key: &str) -> String {
-    key.chars()
-        .filter(|c| !matches!(c, '-' | '_' | '.' | '[' | ']'))
+    lowercase_without(key, &['-', '_', '.', '[', ']'])
+}
+
+/// `text` lowercased, without the characters `drop`. Keys are squashed for
+/// every lookup; nearly all are ASCII, which skips Unicode case mapping.
+fn lowercase_without(text: &str, drop: &[char]) -> String {
+    if text.is_ascii() {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars().filter(|c| !drop.contains(c)) {
+            out.push(c.to_ascii_lowercase());
+        }
+        return out;
+    }
+    text.chars()
+        .filter(|c| !drop.contains(c))
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -33,12 +46,7 @@ pub fn segments(key: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut chars = key.chars().peekable();
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !matches!(c, '-' | '_'))
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
+    let norm = |s: &str| lowercase_without(s, &['-', '_']);
     while let Some(c) = chars.next() {
         match c {
             '.' => {
