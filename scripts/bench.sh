@@ -4,10 +4,16 @@
 # /usr/bin/time -v. Prints one Markdown row per size:
 #   files/s, documents/s, MB/s, peak memory, and the scan/parse time ratio.
 # Usage: scripts/bench.sh [SIZES...]   (default: 500 2000 10000)
+# CREVIEW_BIN=path/to/creview times another build (to compare two commits
+# at the same moment: timings on a shared machine drift by 20% or more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=target/release/creview
+if [ -n "${CREVIEW_BIN:-}" ]; then
+  bin=$CREVIEW_BIN
+else
+  cargo build --release --quiet
+  bin=target/release/creview
+fi
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(500 2000 10000)
 work=$(mktemp -d)
