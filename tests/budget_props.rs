@@ -91,8 +91,15 @@ proptest! {
         zone in availability(),
     ) {
         let k = 1 + k_seed % n;
-        prop_assert!(k_of_n(k, n + 1, r) >= k_of_n(k, n, r));
-        prop_assert!(zone_spread(k, n + 1, r, zone) >= zone_spread(k, n, r, zone));
+        // Exact while the rationals fit in i128; past that (high powers of
+        // availabilities with long decimals) `Dec` falls back to f64, whose
+        // rounding can make one more replica "lose" about 1e-16. Found by
+        // this test: n = 6, k = 5, r = 0.4512, zone = 0.0014.
+        let rounding = Dec::ratio(1, 1_000_000_000_000);
+        prop_assert!(k_of_n(k, n + 1, r) + rounding >= k_of_n(k, n, r));
+        prop_assert!(
+            zone_spread(k, n + 1, r, zone) + rounding >= zone_spread(k, n, r, zone)
+        );
         let a = k_of_n(k, n, r);
         prop_assert!(a >= Dec::ZERO && a <= Dec::ONE);
     }
