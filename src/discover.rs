@@ -267,24 +267,20 @@ fn walk(dir: &Path, root: &Path, overrides: &ignore::overrides::Override, out: &
     // Walked in parallel (directory reads and stats are most of discovery's
     // time); the caller sorts what was found, so the order is stable.
     let found: Mutex<Vec<Candidate>> = Mutex::default();
-    let walk_notes: Mutex<Vec<Note>> = Mutex::default();
     builder
         .threads(rayon::current_num_threads())
         .build_parallel()
         .run(|| {
             Box::new(|result| {
                 match result {
-                    Ok(entry) => {
-                        if let Some(seen) = visit(&entry, root) {
-                            match seen {
-                                Ok(c) => lock(&found).push(c),
-                                Err(n) => lock(&walk_notes).push(n),
-                            }
-                        }
-                    }
+                    Ok(entry) => match visit(&entry, root) {
+                        Some(Ok(c)) => lock(&found).push(c),
+                        Some(Err(n)) => lock(&shared_notes).push(n),
+                        None => {}
+                    },
                     Err(err) => {
                         let (path, message) = describe_walk_error(&err);
-                        lock(&walk_notes).push(Note {
+                        lock(&shared_notes).push(Note {
                             path: path.map(|p| display_path(&p, root)).unwrap_or_default(),
                             line: None,
                             message,
@@ -296,8 +292,6 @@ fn walk(dir: &Path, root: &Path, overrides: &ignore::overrides::Override, out: &
         });
     out.candidates
         .append(&mut found.into_inner().unwrap_or_else(|p| p.into_inner()));
-    out.notes
-        .append(&mut walk_notes.into_inner().unwrap_or_else(|p| p.into_inner()));
     out.notes.append(&mut lock(&shared_notes));
     for chart in lock(&shared_charts).iter() {
         record_chart(chart, root, &mut out.helm_charts);
