@@ -190,12 +190,8 @@ pub fn audit_with(
     let documents = loaded.documents.iter().map(Vec::len).sum();
     let mut inventory = model::build_inventory(loaded, found.helm_charts, &settings.model);
     inventory.codeowners = model::ownership::CodeOwners::find(&root);
-    let step = Instant::now();
-    let graph = Graph::build(&inventory);
-    timings::report_step("graph", step, Duration::ZERO);
-    let step = Instant::now();
-    let services = Services::build(&inventory, &graph);
-    timings::report_step("services", step, Duration::ZERO);
+    let graph = timings::time("graph", || Graph::build(&inventory));
+    let services = timings::time("services", || Services::build(&inventory, &graph));
     timings.lap("model");
     let out = engine::run::run(registry, &settings.run, &inventory, &graph, &services);
     timings.lap("checks");

@@ -118,9 +118,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         days_per_year: args.days_per_year,
         baseline: args.baseline.clone(),
     };
-    let step = std::time::Instant::now();
-    let prepared = settings::prepare(&request)?;
-    creview::timings::report_step("settings and checks", step, std::time::Duration::ZERO);
+    let prepared = creview::timings::time("settings and checks", || settings::prepare(&request))?;
     let mut outputs = args.format.clone();
     if outputs.is_empty() {
         outputs.push(OutputSpec {
@@ -136,33 +134,34 @@ fn scan(args: ScanArgs) -> Result<u8> {
     }
     let progress = creview::progress::Progress::for_terminal(args.quiet);
     let report = creview::audit_with(&prepared.settings, &prepared.registry, &progress)?;
-    let step = std::time::Instant::now();
-    for out in &outputs {
-        let target = out.path.as_deref().or(args.output.as_deref());
-        let color = use_color(args.color, target.is_some());
-        let text = match out.format {
-            Format::Json => render::json::render(&report),
-            Format::Human => render::human::render(
-                &report,
-                &HumanOptions {
-                    color,
-                    min_severity: if args.show_all {
-                        Severity::Info
-                    } else {
-                        Severity::Medium
+    creview::timings::time("render", || -> Result<()> {
+        for out in &outputs {
+            let target = out.path.as_deref().or(args.output.as_deref());
+            let color = use_color(args.color, target.is_some());
+            let text = match out.format {
+                Format::Json => render::json::render(&report),
+                Format::Human => render::human::render(
+                    &report,
+                    &HumanOptions {
+                        color,
+                        min_severity: if args.show_all {
+                            Severity::Info
+                        } else {
+                            Severity::Medium
+                        },
                     },
-                },
-            ),
-            Format::Sarif => render::sarif::render(&report, &prepared.registry),
-            Format::Junit => render::junit::render(&report),
-            Format::Github => render::github::render(&report),
-            Format::Gitlab => render::gitlab::render(&report),
-            Format::Markdown => render::markdown::render(&report, &prepared.registry),
-            Format::Html => render::html::render(&report, &prepared.registry),
-        };
-        write_output(target, &text)?;
-    }
-    creview::timings::report_step("render", step, std::time::Duration::ZERO);
+                ),
+                Format::Sarif => render::sarif::render(&report, &prepared.registry),
+                Format::Junit => render::junit::render(&report),
+                Format::Github => render::github::render(&report),
+                Format::Gitlab => render::gitlab::render(&report),
+                Format::Markdown => render::markdown::render(&report, &prepared.registry),
+                Format::Html => render::html::render(&report, &prepared.registry),
+            };
+            write_output(target, &text)?;
+        }
+        Ok(())
+    })?;
     if let Some(path) = &args.write_baseline {
         let b = creview::baseline::Baseline::of(&report.findings);
         b.write(path).map_err(anyhow::Error::msg)?;

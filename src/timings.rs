@@ -2,6 +2,7 @@
 //! which readers and checks were slow (why a scan is slow). The benchmark
 //! measures whole runs; this says where the time inside one went.
 
+use std::fmt::Display;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -12,12 +13,25 @@ pub fn enabled() -> bool {
 }
 
 /// Prints `timings: {what} {ms}` when timings are on and the step took at
-/// least `at_least`.
-pub fn report_step(what: &str, started: Instant, at_least: Duration) {
+/// least `at_least`. The label is only formatted when it is printed.
+pub fn report_step(what: impl Display, started: Instant, at_least: Duration) {
     let took = started.elapsed();
     if enabled() && took >= at_least {
         eprintln!("timings: {what} {:.1}ms", took.as_secs_f64() * 1000.0);
     }
+}
+
+/// Runs one step, reporting how long it took.
+pub fn time<T>(what: impl Display, step: impl FnOnce() -> T) -> T {
+    time_if_slow(what, Duration::ZERO, step)
+}
+
+/// Runs one step, reporting it only when it took at least `at_least`.
+pub fn time_if_slow<T>(what: impl Display, at_least: Duration, step: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let out = step();
+    report_step(what, started, at_least);
+    out
 }
 
 /// Stage laps of one run, printed on one line.

@@ -135,12 +135,10 @@ pub fn run(
                     derived: &derived,
                 };
                 let mut hits = Vec::new();
-                let started = std::time::Instant::now();
-                b.run(&ctx, &mut hits);
-                crate::timings::report_step(
-                    &format!("check {}", checks[i].spec.id),
-                    started,
+                crate::timings::time_if_slow(
+                    format_args!("check {}", checks[i].spec.id),
                     std::time::Duration::from_millis(5),
+                    || b.run(&ctx, &mut hits),
                 );
                 hits.into_iter().map(move |h| (i, h))
             })

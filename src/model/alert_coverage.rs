@@ -576,7 +576,7 @@ impl<'a> Coverage<'a> {
             })
             .collect();
         crate::timings::report_step(
-            &format!(
+            format_args!(
                 "coverage ({} rules, {} services, {} SLOs)",
                 rules.len(),
                 identities.len(),

@@ -32,7 +32,6 @@ use crate::yaml::{Document, Node};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 pub type ResourceId = usize;
 
@@ -226,32 +225,27 @@ pub fn build_inventory(
         helm_charts,
         ..Inventory::default()
     };
-    let started = Instant::now();
-    for (file, docs) in loaded.documents.into_iter().enumerate() {
-        for Document { index, root } in docs {
-            add_document(&mut inv, file, index, root, options);
+    crate::timings::time("kubernetes objects", || {
+        for (file, docs) in loaded.documents.into_iter().enumerate() {
+            for Document { index, root } in docs {
+                add_document(&mut inv, file, index, root, options);
+            }
         }
-    }
-    crate::timings::report_step("kubernetes objects", started, Duration::ZERO);
+    });
     for reader in MASKING_READERS {
-        run_reader(*reader, &mut inv);
+        crate::timings::time(reader.name(), || reader.read(&mut inv));
     }
     let files = Arc::clone(&inv.files);
     let (additions, ()) = rayon::join(
         || {
             FILE_READERS
                 .par_iter()
-                .map(|reader| {
-                    let started = Instant::now();
-                    let read = reader.read(&files);
-                    crate::timings::report_step(reader.name(), started, Duration::ZERO);
-                    read
-                })
+                .map(|reader| crate::timings::time(reader.name(), || reader.read(&files)))
                 .collect::<Vec<Additions>>()
         },
         || {
             for reader in READERS {
-                run_reader(*reader, &mut inv);
+                crate::timings::time(reader.name(), || reader.read(&mut inv));
             }
         },
     );
@@ -263,12 +257,6 @@ pub fn build_inventory(
     // Readers add resources: an index one of them built is out of date.
     inv.kind_index = std::sync::OnceLock::new();
     inv
-}
-
-fn run_reader(reader: &dyn Reader, inv: &mut Inventory) {
-    let started = Instant::now();
-    reader.read(inv);
-    crate::timings::report_step(reader.name(), started, Duration::ZERO);
 }
 
 fn add_document(inv: &mut Inventory, file: FileId, doc: usize, root: Node, options: &ModelOptions) {

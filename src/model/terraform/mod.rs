@@ -43,15 +43,15 @@ impl crate::model::FileReader for Reader {
         {
             return out;
         }
-        let started = std::time::Instant::now();
-        let parsed = config::parse_all(files, &mut out.problems);
-        let t_parse = started.elapsed();
+        let parsed = crate::timings::time("terraform: parse HCL", || {
+            config::parse_all(files, &mut out.problems)
+        });
         let folders = config::folders(files, &parsed);
         let mut world = eval::World::new(files, &parsed, folders);
-        world.instantiate();
-        let t_inst = started.elapsed();
-        build::resources(&world, &mut out.resources);
-        let instances = world.instances.len();
+        crate::timings::time("terraform: instantiate modules", || world.instantiate());
+        crate::timings::time("terraform: evaluate resources", || {
+            build::resources(&world, &mut out.resources)
+        });
         out.notes = missing_modules(&world, &out.resources, files);
         if world.exhausted.get() {
             out.notes.insert(0, crate::finding::Note {
@@ -61,14 +61,6 @@ impl crate::model::FileReader for Reader {
             });
         }
         drop(world);
-        if std::env::var_os("CREVIEW_TF_TIME").is_some() {
-            eprintln!(
-                "terraform reader: parse {t_parse:?} instantiate {t_inst:?} total {:?}, {} resources, {} instances",
-                started.elapsed(),
-                out.resources.len(),
-                instances
-            );
-        }
         if std::env::var_os("CREVIEW_TF_DUMP").is_some() {
             for r in &out.resources {
                 eprintln!(
