@@ -16,6 +16,7 @@ pub mod k8s;
 pub mod ownership;
 pub mod prom_selection;
 pub mod promql;
+pub mod promql_parse;
 pub mod selector;
 pub mod service;
 pub mod slo;

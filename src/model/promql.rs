@@ -4,12 +4,14 @@
 //! (a comparison, a set operation, `absent()`), and the burn-rate
 //! comparisons of SLO alerts (`ratio_rate5m > (14.4 * 0.001)`).
 //!
-//! Parsing is the expensive part (a regex is compiled for every `=~`
-//! matcher), so analyses are memoized by expression text for the life of
-//! the process: the readers analyze every expression once, in parallel, and
-//! the checks find the result in the memo.
+//! Parsing is the expensive part (see [`super::promql_parse`], which keeps
+//! the parser from compiling the matchers' regexes), so analyses are
+//! memoized by expression text for the life of the process: the readers
+//! analyze every expression once, in parallel, and the checks find the
+//! result in the memo.
 
-use promql_parser::label::{MatchOp, Matcher};
+use super::promql_parse::{self, Marks};
+use promql_parser::label::Matcher;
 use promql_parser::parser::{self, Expr};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -201,9 +203,9 @@ fn analyze_uncached(expr: &str) -> Analysis {
             ..Analysis::default()
         };
     }
-    let parsed = std::panic::catch_unwind(|| parser::parse(expr));
-    let ast = match parsed {
-        Ok(Ok(ast)) => ast,
+    let parsed = std::panic::catch_unwind(|| promql_parse::parse(expr));
+    let parsed = match parsed {
+        Ok(Ok(parsed)) => parsed,
         Ok(Err(e)) => {
             return Analysis {
                 error: Some(e.trim().to_string()),
@@ -217,19 +219,20 @@ fn analyze_uncached(expr: &str) -> Analysis {
             };
         }
     };
+    let (ast, marks) = (&parsed.ast, parsed.marks());
     let mut a = Analysis::default();
-    walk(&ast, &mut a);
+    walk(ast, marks, &mut a);
     a.constant = a.selectors.is_empty();
-    a.filters = filters(&ast);
-    a.absent_alert = or_branches(&ast).iter().all(|b| {
+    a.filters = filters(ast);
+    a.absent_alert = or_branches(ast).iter().all(|b| {
         matches!(unparen(b), Expr::Call(c) if matches!(c.func.name, "absent" | "absent_over_time"))
     });
-    a.burn_tiers = or_branches(&ast)
+    a.burn_tiers = or_branches(ast)
         .into_iter()
         .map(|b| {
             let mut terms = Vec::new();
             for c in and_terms(b) {
-                burn_terms(c, &mut terms);
+                burn_terms(c, marks, &mut terms);
             }
             terms
         })
@@ -238,35 +241,32 @@ fn analyze_uncached(expr: &str) -> Analysis {
     a
 }
 
-fn label_match(m: &Matcher) -> LabelMatch {
+fn label_match(m: &Matcher, marks: Marks) -> LabelMatch {
+    let (op, value) = marks.read(m);
     LabelMatch {
         name: m.name.clone(),
-        op: match m.op {
-            MatchOp::Equal => Op::Eq,
-            MatchOp::NotEqual => Op::Ne,
-            MatchOp::Re(_) => Op::Re,
-            MatchOp::NotRe(_) => Op::NotRe,
-        },
-        value: m.value.clone(),
+        op,
+        value: value.to_string(),
     }
 }
 
-fn selector_of(vs: &parser::VectorSelector) -> Selector {
+fn selector_of(vs: &parser::VectorSelector, marks: Marks) -> Selector {
     let mut metric = vs.name.clone();
     let mut matchers = Vec::new();
     for m in &vs.matchers.matchers {
-        if m.name == "__name__" && matches!(m.op, MatchOp::Equal) {
-            metric.get_or_insert_with(|| m.value.clone());
+        let m = label_match(m, marks);
+        if m.name == "__name__" && m.op == Op::Eq {
+            metric.get_or_insert(m.value);
             continue;
         }
-        matchers.push(label_match(m));
+        matchers.push(m);
     }
     // `{a="x" or b="y"}`: keep the first alternative's matchers only when
     // there is no plain list.
     if matchers.is_empty()
         && let Some(first) = vs.matchers.or_matchers.first()
     {
-        matchers.extend(first.iter().map(label_match));
+        matchers.extend(first.iter().map(|m| label_match(m, marks)));
     }
     Selector { metric, matchers }
 }
@@ -275,7 +275,7 @@ fn millis(d: &std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn walk(e: &Expr, a: &mut Analysis) {
+fn walk(e: &Expr, marks: Marks, a: &mut Analysis) {
     match e {
         Expr::Aggregate(x) => {
             // `topk by (pod) (1, x)` (a join idiom) is not a global top-k.
@@ -285,23 +285,23 @@ fn walk(e: &Expr, a: &mut Analysis) {
             } else {
                 op
             });
-            walk(&x.expr, a);
+            walk(&x.expr, marks, a);
             if let Some(p) = &x.param {
-                walk(p, a);
+                walk(p, marks, a);
             }
         }
-        Expr::Unary(x) => walk(&x.expr, a),
+        Expr::Unary(x) => walk(&x.expr, marks, a),
         Expr::Binary(x) => {
             if x.op.to_string() == "/" && constant(&x.lhs).is_none() && constant(&x.rhs).is_none() {
                 a.ratio = true;
             }
-            walk(&x.lhs, a);
-            walk(&x.rhs, a);
+            walk(&x.lhs, marks, a);
+            walk(&x.rhs, marks, a);
         }
-        Expr::Paren(x) => walk(&x.expr, a),
-        Expr::Subquery(x) => walk(&x.expr, a),
-        Expr::VectorSelector(vs) => a.selectors.push(selector_of(vs)),
-        Expr::MatrixSelector(ms) => a.selectors.push(selector_of(&ms.vs)),
+        Expr::Paren(x) => walk(&x.expr, marks, a),
+        Expr::Subquery(x) => walk(&x.expr, marks, a),
+        Expr::VectorSelector(vs) => a.selectors.push(selector_of(vs, marks)),
+        Expr::MatrixSelector(ms) => a.selectors.push(selector_of(&ms.vs, marks)),
         Expr::Call(c) => {
             a.functions.push(c.func.name.to_string());
             for arg in &c.args.args {
@@ -318,7 +318,7 @@ fn walk(e: &Expr, a: &mut Analysis) {
                     }),
                     _ => {}
                 }
-                walk(arg, a);
+                walk(arg, marks, a);
             }
         }
         Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
@@ -433,10 +433,10 @@ pub fn window_in_name(name: &str) -> Option<u64> {
     (w.as_millis() > 0).then_some(w.as_millis())
 }
 
-fn burn_terms(e: &Expr, out: &mut Vec<BurnTerm>) {
+fn burn_terms(e: &Expr, marks: Marks, out: &mut Vec<BurnTerm>) {
     match unparen(e) {
         // Sloth: `max(ratio > threshold) without (sloth_window)`.
-        Expr::Aggregate(x) => burn_terms(&x.expr, out),
+        Expr::Aggregate(x) => burn_terms(&x.expr, marks, out),
         Expr::Binary(b) if b.op.is_comparison_operator() => {
             let op = b.op.to_string();
             let (ratio, threshold) = match op.as_str() {
@@ -448,7 +448,7 @@ fn burn_terms(e: &Expr, out: &mut Vec<BurnTerm>) {
                 return;
             };
             let mut inner = Analysis::default();
-            walk(ratio, &mut inner);
+            walk(ratio, marks, &mut inner);
             if inner.selectors.is_empty() {
                 return;
             }
