@@ -56,7 +56,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(display: String, kind: FileKind, text: String) -> SourceFile {
         let mut line_starts = vec![0];
-        line_starts.extend(memchr_newlines(&text));
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         SourceFile {
             display,
             kind,
@@ -110,13 +110,6 @@ impl SourceFile {
             .unwrap_or(line.len());
         range.start + within
     }
-}
-
-fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i + 1)
 }
 
 #[cfg(test)]

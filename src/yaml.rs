@@ -14,6 +14,7 @@
 
 use crate::source::Pos;
 use granit_parser::{Event, Parser, ScalarStyle};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Resource limits for one stream. Defaults are generous for real manifests
@@ -316,7 +317,7 @@ impl<'l> Builder<'l> {
                     .as_ref()
                     .and_then(|t| t.suffix_in_namespace("tag:yaml.org,2002:"))
                     .map(|s| s.into_owned());
-                let value = resolve_scalar(&text, plain, tag_suffix.as_deref());
+                let value = resolve_scalar(text, plain, tag_suffix.as_deref());
                 let node = Node { value, pos };
                 if anchor != 0 {
                     self.anchors.insert(anchor, (node.clone(), 1));
@@ -422,14 +423,15 @@ impl<'l> Builder<'l> {
         let mut entries: Vec<Entry> = Vec::with_capacity(raw.len());
         let mut merges: Vec<Node> = Vec::new();
         for (key, key_plain, value) in raw {
-            let text = key_text(&key.value);
+            let key_pos = key.pos;
+            let text = key_text(key.value);
             if key_plain && text == "<<" {
                 merges.push(value);
                 continue;
             }
             if let Some(i) = entries.iter().position(|e| e.key == text) {
                 self.warnings.push(Problem {
-                    pos: key.pos,
+                    pos: key_pos,
                     message: format!(
                         "duplicate key `{text}` (first at line {}); the last one wins, but kubectl rejects such files",
                         entries[i].key_pos.line
@@ -440,7 +442,7 @@ impl<'l> Builder<'l> {
             }
             entries.push(Entry {
                 key: text,
-                key_pos: key.pos,
+                key_pos,
                 value,
             });
         }
@@ -468,37 +470,40 @@ impl<'l> Builder<'l> {
     }
 }
 
-fn key_text(v: &Value) -> String {
+/// A key's text; takes the key so that a string key is moved, not copied
+/// (keys are half of all scalars).
+fn key_text(v: Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => f.to_string(),
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s,
         Value::Seq(_) | Value::Map(_) => "<complex key>".into(),
     }
 }
 
 /// Resolves a scalar with the YAML 1.2 core schema. Quoted scalars and
 /// `!!str` are strings; other explicit core tags force their type when the
-/// text allows it.
-fn resolve_scalar(text: &str, plain: bool, core_tag: Option<&str>) -> Value {
+/// text allows it. Text the parser already copied (escapes, folded lines)
+/// is moved into the value.
+fn resolve_scalar(text: Cow<'_, str>, plain: bool, core_tag: Option<&str>) -> Value {
     match core_tag {
-        Some("str") => return Value::Str(text.to_string()),
+        Some("str") => return Value::Str(text.into_owned()),
         Some("null") => return Value::Null,
         Some("bool") | Some("int") | Some("float") => {
-            let v = resolve_plain(text);
+            let v = resolve_plain(&text);
             if !matches!(v, Value::Str(_)) {
                 return v;
             }
-            return Value::Str(text.to_string());
+            return Value::Str(text.into_owned());
         }
         _ => {}
     }
     if !plain {
-        return Value::Str(text.to_string());
+        return Value::Str(text.into_owned());
     }
-    resolve_plain(text)
+    resolve_plain(&text)
 }
 
 fn resolve_plain(text: &str) -> Value {
