@@ -420,7 +420,9 @@ impl<'l> Builder<'l> {
     /// (explicit keys win, then earlier merge sources), duplicate keys reported
     /// and resolved last-wins, as Kubernetes' decoder would.
     fn close_map(&mut self, raw: Vec<(Node, bool, Node)>) -> Vec<Entry> {
-        let mut entries: Vec<Entry> = Vec::with_capacity(raw.len());
+        // Slots emptied by a later duplicate keep the others in place.
+        let mut slots: Vec<Option<Entry>> = Vec::with_capacity(raw.len());
+        let mut keys = KeyIndex::default();
         let mut merges: Vec<Node> = Vec::new();
         for (key, key_plain, value) in raw {
             let key_pos = key.pos;
@@ -429,22 +431,22 @@ impl<'l> Builder<'l> {
                 merges.push(value);
                 continue;
             }
-            if let Some(i) = entries.iter().position(|e| e.key == text) {
+            if let Some(first) = keys.find(&slots, &text).and_then(|i| slots[i].take()) {
                 self.warnings.push(Problem {
                     pos: key_pos,
                     message: format!(
                         "duplicate key `{text}` (first at line {}); the last one wins, but kubectl rejects such files",
-                        entries[i].key_pos.line
+                        first.key_pos.line
                     ),
                     fatal: false,
                 });
-                entries.remove(i);
             }
-            entries.push(Entry {
+            keys.insert(&slots, &text);
+            slots.push(Some(Entry {
                 key: text,
                 key_pos,
                 value,
-            });
+            }));
         }
         for source in merges {
             let sources = match source.value {
@@ -460,13 +462,50 @@ impl<'l> Builder<'l> {
             };
             for map in sources {
                 for e in map {
-                    if !entries.iter().any(|x| x.key == e.key) {
-                        entries.push(e);
+                    if keys.find(&slots, &e.key).is_none() {
+                        keys.insert(&slots, &e.key);
+                        slots.push(Some(e));
                     }
                 }
             }
         }
-        entries
+        slots.into_iter().flatten().collect()
+    }
+}
+
+/// Finds a key among the entries of a mapping being built: a scan while
+/// the mapping is small (most are), a hash map once it is large, so that a
+/// mapping of 100,000 keys is not 5 billion comparisons.
+#[derive(Default)]
+struct KeyIndex {
+    hashed: Option<HashMap<String, usize>>,
+}
+
+impl KeyIndex {
+    const SCAN_UP_TO: usize = 32;
+
+    /// The slot of a live entry with this key.
+    fn find(&self, slots: &[Option<Entry>], key: &str) -> Option<usize> {
+        match &self.hashed {
+            Some(map) => map.get(key).copied(),
+            None => slots
+                .iter()
+                .position(|s| s.as_ref().is_some_and(|e| e.key == key)),
+        }
+    }
+
+    /// Records that `key` goes into the next slot.
+    fn insert(&mut self, slots: &[Option<Entry>], key: &str) {
+        if self.hashed.is_none() && slots.len() >= Self::SCAN_UP_TO {
+            let live = slots
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| Some((s.as_ref()?.key.clone(), i)));
+            self.hashed = Some(live.collect());
+        }
+        if let Some(map) = &mut self.hashed {
+            map.insert(key.to_string(), slots.len());
+        }
     }
 }
 
@@ -882,6 +921,23 @@ mod tests {
         assert_eq!(s.problems.len(), 1);
         assert!(!s.problems[0].fatal);
         assert_eq!(s.problems[0].pos, Pos::new(2, 1));
+    }
+
+    #[test]
+    fn large_mappings_keep_duplicate_and_merge_semantics() {
+        // Past the size where keys are hashed: the same outcome as a scan.
+        let mut text: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k3: again\nk50: again\nk3: third\n<<: {k7: merged, m: merged}\n");
+        let s = parse(&text);
+        let root = &s.documents[0].root;
+        let keys: Vec<&str> = root.entries().iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys.len(), 101);
+        assert_eq!(&keys[98..], ["k50", "k3", "m"]);
+        assert_eq!(root.get("k3").unwrap().as_str(), Some("third"));
+        assert_eq!(root.get("k7").unwrap().value, Value::Int(7));
+        let lines: Vec<u32> = s.problems.iter().map(|p| p.pos.line).collect();
+        assert_eq!(lines, [101, 102, 103]);
+        assert!(s.problems[2].message.contains("first at line 101"));
     }
 
     #[test]

@@ -328,6 +328,28 @@ fn a_hundred_thousand_documents() {
     o.good_still_checked();
 }
 
+/// A mapping of 100,000 keys: duplicate keys are found with a hash map,
+/// not by comparing every key with every other (minutes).
+#[test]
+fn a_hundred_thousand_keys() {
+    let mut map = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    for i in 0..100_000 {
+        map.push_str(&format!("  key{i}: v{i}\n"));
+    }
+    map.push_str("  key7: again\n");
+    let o = scan_with(|d| write(d, "big.yaml", &map), &[]);
+    let dup = o.input_problem("big.yaml");
+    assert_eq!(dup["location"]["line"], 100_006);
+    assert!(
+        dup["message"]
+            .as_str()
+            .unwrap()
+            .contains("first at line 13"),
+        "{dup}"
+    );
+    o.good_still_checked();
+}
+
 fn pipeline(text: &str) {
     let loaded = creview::load::Loaded {
         files: vec![creview::source::SourceFile::new(
