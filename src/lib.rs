@@ -14,6 +14,7 @@ pub mod environment;
 pub mod finding;
 pub mod generate;
 pub mod init;
+pub mod last_wins;
 pub mod load;
 pub mod model;
 pub mod progress;

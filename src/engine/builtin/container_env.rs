@@ -4,6 +4,7 @@
 //! Secret values are never read. Shared by the checks that follow a
 //! workload's outbound connections (database budget, network policies).
 
+use crate::last_wins::LastWins;
 use crate::model::graph::Graph;
 use crate::model::{Inventory, ResourceId};
 use crate::yaml::Node;
@@ -34,10 +35,9 @@ pub fn container_env(
         let id = graph.find(&r.namespace, "ConfigMap", name, rid)?;
         inv.resources[id].node.get("data")
     };
-    let mut out: Vec<EnvVar> = Vec::new();
+    let mut out = LastWins::new();
     let mut set = |name: String, value: Option<String>| {
-        out.retain(|e| e.name != name);
-        out.push(EnvVar { name, value });
+        out.push(name.clone(), EnvVar { name, value });
     };
     for from in c.get("envFrom").map(Node::items).unwrap_or_default() {
         let prefix = from
@@ -74,7 +74,7 @@ pub fn container_env(
         };
         set(name, value);
     }
-    out
+    out.into_vec()
 }
 
 /// The host (lowercase) and port of a connection string or address:

@@ -14,6 +14,7 @@
 use super::keys::{segments, squash};
 use super::link::LAYER_CONFIG_MAP;
 use super::{KIND, profiles, redact};
+use crate::last_wins::LastWins;
 use crate::model::graph::{Graph, WorkloadId};
 use crate::model::{Inventory, ResourceId};
 use crate::yaml::Node;
@@ -779,10 +780,9 @@ pub fn env_settings(
         return Vec::new();
     };
     let what = format!("{} `{}`", r.kind, r.name);
-    let mut out: Vec<Setting> = Vec::new();
-    let set = |s: Setting, out: &mut Vec<Setting>| {
-        out.retain(|x| x.key != s.key);
-        out.push(s);
+    let mut out = LastWins::new();
+    let set = |s: Setting, out: &mut LastWins<String, Setting>| {
+        out.push(s.key.clone(), s);
     };
     let make =
         |key: &str, value: Option<String>, rid: ResourceId, pointer: String, origin: String| {
@@ -883,6 +883,7 @@ pub fn env_settings(
             ),
         }
     }
+    let mut out = out.into_vec();
     // SPRING_APPLICATION_JSON: properties as JSON.
     if let Some(json) = out
         .iter()

@@ -12,6 +12,7 @@
 use super::config::{BlockKind, Folder, Parsed, Src, attr, local_source};
 use super::modules;
 use super::value::{Loc, Unknown, V, Val, same};
+use crate::last_wins::LastWins;
 use crate::source::{FileId, SourceFile};
 use hcl_edit::Span;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -896,7 +897,7 @@ impl<'a> World<'a> {
                 Loc::NONE,
             ),
             Expression::Object(o) => {
-                let mut entries: Vec<(String, Loc, Val)> = Vec::new();
+                let mut entries = LastWins::new();
                 for (k, v) in o.iter() {
                     let key_at = self.loc_of(cx, k);
                     let key = match k {
@@ -913,10 +914,9 @@ impl<'a> World<'a> {
                         }
                     };
                     let val = self.eval(cx, v.expr());
-                    entries.retain(|(k2, _, _)| *k2 != key);
-                    entries.push((key, key_at, val));
+                    entries.push(key.clone(), (key, key_at, val));
                 }
-                Val::new(V::Map(entries), Loc::NONE)
+                Val::new(V::Map(entries.into_vec()), Loc::NONE)
             }
             Expression::StringTemplate(t) => self.template(cx, t.iter(), e),
             Expression::HeredocTemplate(h) => {

@@ -4,6 +4,7 @@
 
 use super::eval::{Cx, World, index};
 use super::value::{Loc, V, Val, same};
+use crate::last_wins::LastWins;
 use hcl_edit::expr::Expression;
 
 const MAX_ITEMS: usize = 4096;
@@ -78,20 +79,19 @@ pub fn call(
             Val::new(V::List(out), Loc::NONE)
         }
         "merge" => {
-            let mut out: Vec<(String, Loc, Val)> = Vec::new();
+            let mut out = LastWins::new();
             for v in &vals {
                 match &v.v {
                     V::Map(entries) => {
                         for (k, at, x) in entries {
-                            out.retain(|(k2, _, _)| k2 != k);
-                            out.push((k.clone(), *at, x.clone()));
+                            out.push(k.clone(), (k.clone(), *at, x.clone()));
                         }
                     }
                     V::Null => {}
                     _ => return unknown(),
                 }
             }
-            Val::new(V::Map(out), Loc::NONE)
+            Val::new(V::Map(out.into_vec()), Loc::NONE)
         }
         "keys" | "values" => match vals.first().map(|v| &v.v) {
             Some(V::Map(entries)) => {
