@@ -238,10 +238,18 @@ impl Graph {
             .copied()
             .filter(|w| selector.matches(|k| self.workloads[*w].label(k)))
             .collect();
-        let near = self.closest(from, matching.iter().map(|w| self.workloads[*w].resource));
+        // `closest`, scored once per workload: filtering by membership in its
+        // result was quadratic when thousands of workloads match.
+        let scores: Vec<usize> = matching
+            .iter()
+            .map(|w| self.closeness(from, self.workloads[*w].resource))
+            .collect();
+        let best = scores.iter().copied().max();
         matching
             .into_iter()
-            .filter(|w| near.contains(&self.workloads[*w].resource))
+            .zip(scores)
+            .filter(|(_, score)| Some(*score) == best)
+            .map(|(w, _)| w)
             .collect()
     }
 
