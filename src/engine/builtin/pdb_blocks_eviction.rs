@@ -57,19 +57,18 @@ impl super::BuiltinCheck for Check {
                 continue;
             };
             let mut floor = 0;
-            let mut parts = Vec::new();
+            let mut counted = Vec::new();
             let mut autoscaled = false;
             for &w in targets {
                 let wl = &g.workloads[w];
                 let Some(n) = g.effective_min_replicas(ctx.inv, wl) else {
                     continue;
                 };
-                let r = &ctx.inv.resources[wl.resource];
                 floor += n;
                 autoscaled |= wl.autoscaled();
-                parts.push(format!("{} `{}` ({n})", r.kind, r.name));
+                counted.push((wl.resource, n));
             }
-            if parts.is_empty() {
+            if counted.is_empty() {
                 continue;
             }
             let Some(min) = int_or_percent(m, floor, true) else {
@@ -90,9 +89,29 @@ impl super::BuiltinCheck for Check {
                     "PodDisruptionBudget `{}` requires minAvailable {} of {}, and {floor_text}: no pod can be evicted, so node drains and upgrades hang",
                     pdb.name,
                     m.scalar_text().unwrap_or_default(),
-                    parts.join(", ")
+                    workload_list(ctx, &counted)
                 ),
             ));
         }
     }
+}
+
+/// Workloads shown in a message; a PDB that selects hundreds lists the
+/// first few (formatting every one for every PDB was quadratic).
+const SHOWN: usize = 10;
+
+/// `Deployment `a` (2), Deployment `b` (3)`, the first [`SHOWN`] of them.
+fn workload_list(ctx: &Ctx<'_>, counted: &[(usize, i64)]) -> String {
+    let mut parts: Vec<String> = counted
+        .iter()
+        .take(SHOWN)
+        .map(|&(rid, n)| {
+            let r = &ctx.inv.resources[rid];
+            format!("{} `{}` ({n})", r.kind, r.name)
+        })
+        .collect();
+    if counted.len() > SHOWN {
+        parts.push(format!("and {} more", counted.len() - SHOWN));
+    }
+    parts.join(", ")
 }
