@@ -350,6 +350,69 @@ fn a_hundred_thousand_keys() {
     o.good_still_checked();
 }
 
+/// A container with 100,000 environment variables: the later of two
+/// variables of one name wins, found by hash, not by rescanning the list
+/// for each (94 s before).
+#[test]
+fn a_hundred_thousand_environment_variables() {
+    let mut env = GOOD.replace("name: good\n", "name: big\n");
+    env.push_str("          env:\n");
+    for i in 0..100_000 {
+        env.push_str(&format!(
+            "            - name: VAR_{}\n              value: \"{i}\"\n",
+            i % 99_000
+        ));
+    }
+    let o = scan_with(
+        |d| write(d, "env.yaml", &env),
+        &["--select", "DEPEND-001", "--select", "CAPACITY-006"],
+    );
+    assert!(
+        o.findings("SPOF-001")
+            .iter()
+            .any(|f| f["location"]["path"] == "env.yaml"),
+        "the big manifest is checked too"
+    );
+    o.good_still_checked();
+}
+
+/// 1,000 PodDisruptionBudgets each selecting the same 1,000 Deployments: a
+/// million pairs, each linked once (the CEL `selected` list and the
+/// workloads' `pdbs` names are shared, not copied per pair: 70 s before),
+/// and the message names the first ten workloads, not all of them.
+#[test]
+fn a_thousand_budgets_over_a_thousand_workloads() {
+    let mut stream = String::new();
+    for i in 0..1000 {
+        stream.push_str(&GOOD.replace("name: good\n", &format!("name: d{i}\n")));
+        stream.push_str("---\n");
+    }
+    for i in 0..1000 {
+        stream.push_str(&format!(
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: p{i}\nspec:\n  minAvailable: 1000\n  selector:\n    matchLabels: {{app: good}}\n---\n"
+        ));
+    }
+    let o = scan_with(
+        |d| {
+            std::fs::create_dir(d.join("many")).expect("mkdir");
+            write(&d.join("many"), "all.yaml", &stream);
+        },
+        &[
+            "--select",
+            "DISRUPT-001",
+            "--select",
+            "DISRUPT-002",
+            "--select",
+            "DISRUPT-003",
+        ],
+    );
+    let blocking = o.findings("DISRUPT-002");
+    assert_eq!(blocking.len(), 1000, "every budget blocks eviction");
+    let message = blocking[0]["message"].as_str().unwrap();
+    assert!(message.contains("and 990 more"), "{message}");
+    o.good_still_checked();
+}
+
 fn pipeline(text: &str) {
     let loaded = creview::load::Loaded {
         files: vec![creview::source::SourceFile::new(

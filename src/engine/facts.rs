@@ -22,10 +22,16 @@ use crate::model::k8s::{self, Container};
 use crate::model::service::Services;
 use crate::yaml::Node;
 use cel::Value;
+use std::sync::Arc;
 
-pub fn workload(inv: &Inventory, graph: &Graph, w: &Workload) -> Value {
+/// `names` holds every resource's name as a CEL string, shared: a workload
+/// lists the names of its Services, PDBs, autoscalers and Ingresses, and
+/// thousands of PDBs over thousands of workloads must not mean millions of
+/// copies.
+pub fn workload(inv: &Inventory, graph: &Graph, w: &Workload, names: &[Value]) -> Value {
     let r = &inv.resources[w.resource];
-    let names = |ids: &[usize]| string_list(ids.iter().map(|i| inv.resources[*i].name.as_str()));
+    let names =
+        |ids: &[usize]| Value::List(Arc::new(ids.iter().map(|i| names[*i].clone()).collect()));
     let pod_spec = r.node.pointer(&w.pod_spec_pointer());
     let spread = pod_spec
         .map(|s| k8s::spread(s, &w.labels, &r.namespace))

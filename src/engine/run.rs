@@ -4,6 +4,7 @@
 //! parallel; every check of a resource runs in the same task so the
 //! resource's CEL value is built once.
 
+use super::borrowed::Borrowed;
 use super::cel as celx;
 use super::facts;
 use super::node_val;
@@ -207,10 +208,15 @@ impl<'a> Shared<'a> {
         services: &'a Services,
         params: &[Params],
     ) -> Self {
+        let names: Vec<Value> = inv
+            .resources
+            .iter()
+            .map(|r| Value::from(r.name.as_str()))
+            .collect();
         let workload_facts = graph
             .workloads
             .par_iter()
-            .map(|w| facts::workload(inv, graph, w))
+            .map(|w| facts::workload(inv, graph, w, &names))
             .collect();
         let params = params
             .iter()
@@ -263,6 +269,23 @@ fn run_resource(
             _ => None,
         })
         .fold(UsedFacts::default(), UsedFacts::union);
+    // Facts computed for this resource are bound borrowed too: converting a
+    // `selected` list of 1,000 workloads for each of 1,000 PDBs took 70 s.
+    let ns = uses
+        .ns
+        .then(|| facts::namespace(sh.graph, rid, &r.namespace));
+    let service = uses
+        .service
+        .then(|| facts::service(sh.services, sh.services.of_resource(sh.graph, rid)));
+    let selected = uses.selected.then(|| value_ref::Picked {
+        ids: sh
+            .graph
+            .service_targets
+            .get(&rid)
+            .or_else(|| sh.graph.pdb_targets.get(&rid))
+            .map_or(&[], Vec::as_slice),
+        facts: &sh.workload_facts,
+    });
     let mut ctx = celx::new_context();
     ctx.add_variable_as_val("object", node_val::val(&r.node));
     if uses.workload {
@@ -273,14 +296,11 @@ fn run_resource(
                 .unwrap_or_else(|| Box::new(CelNull)),
         );
     }
-    if uses.ns {
-        ctx.add_variable_from_value("ns", facts::namespace(sh.graph, rid, &r.namespace));
+    if let Some(ns) = &ns {
+        ctx.add_variable_as_val("ns", value_ref::val(ns));
     }
-    if uses.service {
-        ctx.add_variable_from_value(
-            "service",
-            facts::service(sh.services, sh.services.of_resource(sh.graph, rid)),
-        );
+    if let Some(service) = &service {
+        ctx.add_variable_as_val("service", value_ref::val(service));
     }
     if uses.target {
         let target = sh
@@ -293,15 +313,8 @@ fn run_resource(
             .unwrap_or_else(|| Box::new(CelNull));
         ctx.add_variable_as_val("target", target);
     }
-    if uses.selected {
-        let selected: Vec<Value> = sh
-            .graph
-            .service_targets
-            .get(&rid)
-            .or_else(|| sh.graph.pdb_targets.get(&rid))
-            .map(|ws| ws.iter().map(|w| sh.workload_facts[*w].clone()).collect())
-            .unwrap_or_default();
-        ctx.add_variable_from_value("selected", Value::List(Arc::new(selected)));
+    if let Some(selected) = &selected {
+        ctx.add_variable_as_val("selected", Box::new(Borrowed::new(selected)));
     }
     ctx.add_variable_as_val("self", node_val::val(&r.node));
 

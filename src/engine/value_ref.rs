@@ -102,6 +102,50 @@ impl Collection for Value {
     }
 }
 
+/// A list of precomputed facts picked by index, borrowed: `selected`, the
+/// workloads a Service or PDB selects. `size(selected)` costs nothing and
+/// nothing is copied, which matters when a selector matches thousands.
+#[derive(Debug)]
+pub struct Picked<'a> {
+    pub ids: &'a [usize],
+    pub facts: &'a [Value],
+}
+
+impl Collection for Picked<'_> {
+    fn is_list(&self) -> bool {
+        true
+    }
+
+    fn count(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn children(&self) -> Vec<Box<dyn Val + '_>> {
+        self.ids.iter().map(|&i| val(&self.facts[i])).collect()
+    }
+
+    fn lookup(&self, idx: &dyn Val) -> Result<Box<dyn Val + '_>, ExecutionError> {
+        list_item(self.ids, idx, |&i| val(&self.facts[i]))
+    }
+
+    fn has_key(&self, _: &dyn Val) -> bool {
+        false
+    }
+
+    fn equals(&self, other: &dyn Val) -> bool {
+        Value::try_from(other).is_ok_and(|o| match o {
+            Value::List(items) => {
+                items.len() == self.ids.len()
+                    && items
+                        .iter()
+                        .zip(self.ids)
+                        .all(|(a, &i)| *a == self.facts[i])
+            }
+            _ => false,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,8 +174,19 @@ mod tests {
             }),
         );
         let facts = Value::Map(cel::objects::Map { map: Arc::new(m) });
+        let all = [Value::Null, facts.clone()];
+        let selected = Picked {
+            ids: &[1, 1],
+            facts: &all,
+        };
+        let none = Picked {
+            ids: &[],
+            facts: &all,
+        };
         let mut ctx = new_context();
         ctx.add_variable_as_val("workload", val(&facts));
+        ctx.add_variable_as_val("selected", Box::new(Borrowed::new(&selected)));
+        ctx.add_variable_as_val("target", Box::new(Borrowed::new(&none)));
         for (expr, want) in [
             ("workload.replicas >= 2", true),
             ("has(workload.replicas) && !has(workload.missing)", true),
@@ -149,6 +204,9 @@ mod tests {
             ("workload.zones == ['a', 'b']", true),
             ("workload.?labels.?team.orValue('none') == 'none'", true),
             ("workload.labels.exists(k, k == 'app')", true),
+            ("size(selected) == 2 && selected[1].replicas == 3", true),
+            ("selected.all(w, w.labels.app == 'web')", true),
+            ("selected != [] && target == [] && size(target) == 0", true),
         ] {
             let p = compile(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
             assert_eq!(eval_bool(&p, &ctx), Ok(want), "{expr}");
