@@ -413,6 +413,39 @@ fn a_thousand_budgets_over_a_thousand_workloads() {
     o.good_still_checked();
 }
 
+/// Thousands of rules that each name every service (a broad regex): the
+/// JSON lists the first 100 per service and counts the rest (10,000 rules
+/// over 3,000 services wrote 12 GB of links before).
+#[test]
+fn rules_that_name_every_service_are_listed_up_to_a_hundred() {
+    let mut rules = String::from(
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: r\nspec:\n  groups:\n    - name: g\n      rules:\n",
+    );
+    for i in 0..150 {
+        rules.push_str(&format!(
+            "        - alert: GoodDown{i}\n          expr: up{{job=~\"goo.*\"}} < {i}\n          labels: {{severity: page}}\n"
+        ));
+    }
+    let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: good\nspec:\n  selector: {app: good}\n  ports: [{port: 80}]\n";
+    let o = scan_with(
+        |d| {
+            write(d, "rules.yaml", &rules);
+            write(d, "service.yaml", service);
+        },
+        &[],
+    );
+    let good = o.json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "good")
+        .expect("service good");
+    assert_eq!(good["alerting"]["alerts"].as_array().unwrap().len(), 100);
+    assert_eq!(good["alerting"]["alerts"][0]["alert"], "GoodDown0");
+    assert_eq!(good["alerting"]["alerts_omitted"], 50);
+    o.good_still_checked();
+}
+
 fn pipeline(text: &str) {
     let loaded = creview::load::Loaded {
         files: vec![creview::source::SourceFile::new(
