@@ -18,6 +18,12 @@ impl super::BuiltinCheck for Check {
 
     fn run(&self, ctx: &Ctx<'_>, hits: &mut Vec<Hit>) {
         let all = services(ctx);
+        let by_name: std::collections::HashMap<(&str, &str), usize> = all
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, (_, d, _))| ((d.namespace.as_str(), d.name.as_str()), i))
+            .collect();
         for (id, r, facts) in &all {
             if compose::restart(&r.node) == Restart::Yes {
                 continue;
@@ -26,9 +32,9 @@ impl super::BuiltinCheck for Check {
                 if dep.condition != "service_started" {
                     continue;
                 }
-                let Some((_, d, _)) = all
-                    .iter()
-                    .find(|(_, d, _)| d.namespace == r.namespace && d.name == dep.service)
+                let Some((_, d, _)) = by_name
+                    .get(&(r.namespace.as_str(), dep.service.as_str()))
+                    .map(|&i| &all[i])
                 else {
                     continue;
                 };
