@@ -420,8 +420,7 @@ impl<'l> Builder<'l> {
     /// (explicit keys win, then earlier merge sources), duplicate keys reported
     /// and resolved last-wins, as Kubernetes' decoder would.
     fn close_map(&mut self, raw: Vec<(Node, bool, Node)>) -> Vec<Entry> {
-        // Slots emptied by a later duplicate keep the others in place.
-        let mut slots: Vec<Option<Entry>> = Vec::with_capacity(raw.len());
+        let mut entries: Vec<Entry> = Vec::with_capacity(raw.len());
         let mut keys = KeyIndex::default();
         let mut merges: Vec<Node> = Vec::new();
         for (key, key_plain, value) in raw {
@@ -431,22 +430,23 @@ impl<'l> Builder<'l> {
                 merges.push(value);
                 continue;
             }
-            if let Some(first) = keys.find(&slots, &text).and_then(|i| slots[i].take()) {
+            if let Some(i) = keys.find(&entries, &text) {
                 self.warnings.push(Problem {
                     pos: key_pos,
                     message: format!(
                         "duplicate key `{text}` (first at line {}); the last one wins, but kubectl rejects such files",
-                        first.key_pos.line
+                        entries[i].key_pos.line
                     ),
                     fatal: false,
                 });
+                keys.remove(i);
             }
-            keys.insert(&slots, &text);
-            slots.push(Some(Entry {
+            keys.insert(&entries, &text);
+            entries.push(Entry {
                 key: text,
                 key_pos,
                 value,
-            }));
+            });
         }
         for source in merges {
             let sources = match source.value {
@@ -462,49 +462,72 @@ impl<'l> Builder<'l> {
             };
             for map in sources {
                 for e in map {
-                    if keys.find(&slots, &e.key).is_none() {
-                        keys.insert(&slots, &e.key);
-                        slots.push(Some(e));
+                    if keys.find(&entries, &e.key).is_none() {
+                        keys.insert(&entries, &e.key);
+                        entries.push(e);
                     }
                 }
             }
         }
-        slots.into_iter().flatten().collect()
+        keys.drop_removed(&mut entries);
+        entries
     }
 }
 
 /// Finds a key among the entries of a mapping being built: a scan while
 /// the mapping is small (most are), a hash map once it is large, so that a
-/// mapping of 100,000 keys is not 5 billion comparisons.
+/// mapping of 100,000 keys is not 5 billion comparisons. An entry replaced
+/// by a later duplicate is marked and dropped at the end, so that the
+/// others keep their places meanwhile.
 #[derive(Default)]
 struct KeyIndex {
     hashed: Option<HashMap<String, usize>>,
+    /// Replaced entries, by index (empty until the first duplicate).
+    removed: Vec<bool>,
 }
 
 impl KeyIndex {
     const SCAN_UP_TO: usize = 32;
 
-    /// The slot of a live entry with this key.
-    fn find(&self, slots: &[Option<Entry>], key: &str) -> Option<usize> {
+    fn is_removed(&self, i: usize) -> bool {
+        self.removed.get(i).copied().unwrap_or(false)
+    }
+
+    /// The index of a live entry with this key.
+    fn find(&self, entries: &[Entry], key: &str) -> Option<usize> {
         match &self.hashed {
             Some(map) => map.get(key).copied(),
-            None => slots
-                .iter()
-                .position(|s| s.as_ref().is_some_and(|e| e.key == key)),
+            None => (0..entries.len()).find(|&i| entries[i].key == key && !self.is_removed(i)),
         }
     }
 
-    /// Records that `key` goes into the next slot.
-    fn insert(&mut self, slots: &[Option<Entry>], key: &str) {
-        if self.hashed.is_none() && slots.len() >= Self::SCAN_UP_TO {
-            let live = slots
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| Some((s.as_ref()?.key.clone(), i)));
+    fn remove(&mut self, i: usize) {
+        if self.removed.len() <= i {
+            self.removed.resize(i + 1, false);
+        }
+        self.removed[i] = true;
+    }
+
+    /// Records that `key` is the next entry.
+    fn insert(&mut self, entries: &[Entry], key: &str) {
+        if self.hashed.is_none() && entries.len() >= Self::SCAN_UP_TO {
+            let live = (0..entries.len())
+                .filter(|&i| !self.is_removed(i))
+                .map(|i| (entries[i].key.clone(), i));
             self.hashed = Some(live.collect());
         }
         if let Some(map) = &mut self.hashed {
-            map.insert(key.to_string(), slots.len());
+            map.insert(key.to_string(), entries.len());
+        }
+    }
+
+    fn drop_removed(&self, entries: &mut Vec<Entry>) {
+        if self.removed.contains(&true) {
+            let mut i = 0;
+            entries.retain(|_| {
+                i += 1;
+                !self.is_removed(i - 1)
+            });
         }
     }
 }
