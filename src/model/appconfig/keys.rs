@@ -21,21 +21,25 @@ pub struct Prop {
 /// `_`, `.`, `[` and `]`. `SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE` and
 /// `spring.datasource.hikari.maximumPoolSize` give the same string.
 pub fn squash(key: &str) -> String {
-    lowercase_without(key, &['-', '_', '.', '[', ']'])
+    lowercase_without(key, |c| matches!(c, '-' | '_' | '.' | '[' | ']'))
 }
 
-/// `text` lowercased, without the characters `drop`. Keys are squashed for
-/// every lookup; nearly all are ASCII, which skips Unicode case mapping.
-fn lowercase_without(text: &str, drop: &[char]) -> String {
+/// `text` lowercased, without the characters `drop` accepts. Keys are
+/// squashed for every lookup; nearly all are ASCII, which skips Unicode case
+/// mapping.
+fn lowercase_without(text: &str, drop: impl Fn(char) -> bool) -> String {
     if text.is_ascii() {
-        let mut out = String::with_capacity(text.len());
-        for c in text.chars().filter(|c| !drop.contains(c)) {
-            out.push(c.to_ascii_lowercase());
+        // Byte by byte: ASCII in, ASCII out.
+        let mut bytes = Vec::with_capacity(text.len());
+        for &b in text.as_bytes() {
+            if !drop(char::from(b)) {
+                bytes.push(b.to_ascii_lowercase());
+            }
         }
-        return out;
+        return String::from_utf8(bytes).unwrap_or_default();
     }
     text.chars()
-        .filter(|c| !drop.contains(c))
+        .filter(|c| !drop(*c))
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -46,7 +50,7 @@ pub fn segments(key: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut chars = key.chars().peekable();
-    let norm = |s: &str| lowercase_without(s, &['-', '_']);
+    let norm = |s: &str| lowercase_without(s, |c| matches!(c, '-' | '_'));
     while let Some(c) = chars.next() {
         match c {
             '.' => {
