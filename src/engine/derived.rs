@@ -4,12 +4,17 @@
 //! them is most of what those checks cost.
 
 use crate::model::Inventory;
+use crate::model::ResourceId;
 use crate::model::alert_coverage::Coverage;
 use crate::model::appconfig::mesh::Mesh;
 use crate::model::appconfig::view::Apps;
 use crate::model::graph::Graph;
 use crate::model::service::Services;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Resources of a kind that set a field, shared by the checks that ask.
+type FieldSetters = Arc<Vec<ResourceId>>;
 
 pub struct Derived<'a> {
     inv: &'a Inventory,
@@ -19,6 +24,7 @@ pub struct Derived<'a> {
     apps_linked: OnceLock<Apps>,
     apps_with_env: OnceLock<Apps>,
     mesh: OnceLock<Mesh>,
+    with_field: Mutex<HashMap<(String, String), FieldSetters>>,
 }
 
 impl<'a> Derived<'a> {
@@ -31,6 +37,7 @@ impl<'a> Derived<'a> {
             apps_linked: OnceLock::new(),
             apps_with_env: OnceLock::new(),
             mesh: OnceLock::new(),
+            with_field: Mutex::default(),
         }
     }
 
@@ -60,5 +67,25 @@ impl<'a> Derived<'a> {
     /// Mesh routes and destination policies.
     pub fn mesh(&self) -> &Mesh {
         self.mesh.get_or_init(|| Mesh::build(self.inv, self.graph))
+    }
+
+    /// The resources of a kind that set a field (JSON pointer), in input
+    /// order. Terraform checks ask which resources point at a given one
+    /// (replicas of a database, backups of a volume): asking every resource
+    /// of the kind for each was quadratic in a large configuration, and
+    /// most of them do not set the field at all.
+    pub fn with_field(&self, kind: &str, pointer: &str) -> FieldSetters {
+        let mut memo = self.with_field.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (kind.to_string(), pointer.to_string());
+        Arc::clone(memo.entry(key).or_insert_with(|| {
+            Arc::new(
+                self.graph
+                    .of_kind(kind)
+                    .iter()
+                    .copied()
+                    .filter(|&id| self.inv.resources[id].node.pointer(pointer).is_some())
+                    .collect(),
+            )
+        }))
     }
 }

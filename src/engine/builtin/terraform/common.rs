@@ -108,7 +108,14 @@ pub fn referencing<'c>(
     kind: &'c str,
     field: &'c str,
 ) -> impl Iterator<Item = (ResourceId, &'c Resource)> + 'c {
-    same_config(ctx, r, kind).filter(move |(_, o)| mentions(o.node.pointer(field), r))
+    let ids = ctx.derived.with_field(kind, field);
+    (0..ids.len())
+        .map(move |i| (ids[i], &ctx.inv.resources[ids[i]]))
+        .filter(move |(_, o)| {
+            facts::is_terraform(o)
+                && o.namespace == r.namespace
+                && mentions(o.node.pointer(field), r)
+        })
 }
 
 /// A module input as a fact.
