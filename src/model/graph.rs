@@ -192,12 +192,26 @@ impl Graph {
         from: ResourceId,
         candidates: impl Iterator<Item = ResourceId>,
     ) -> Vec<ResourceId> {
+        self.closest_by(from, candidates, |&id| id)
+    }
+
+    /// [`Graph::closest`] for items that belong to a resource (a workload,
+    /// a LimitRange's defaults), kept in their order: filtering the items by
+    /// membership in the closest resources instead was quadratic when
+    /// thousands match.
+    pub fn closest_by<T>(
+        &self,
+        from: ResourceId,
+        candidates: impl IntoIterator<Item = T>,
+        resource: impl Fn(&T) -> ResourceId,
+    ) -> Vec<T> {
         let mut best = Vec::new();
         let mut best_score = 0;
         for c in candidates {
-            let score = self.closeness(from, c);
+            let score = self.closeness(from, resource(&c));
             if best.is_empty() || score > best_score {
-                best = vec![c];
+                best.clear();
+                best.push(c);
                 best_score = score;
             } else if score == best_score {
                 best.push(c);
@@ -238,19 +252,7 @@ impl Graph {
             .copied()
             .filter(|w| selector.matches(|k| self.workloads[*w].label(k)))
             .collect();
-        // `closest`, scored once per workload: filtering by membership in its
-        // result was quadratic when thousands of workloads match.
-        let scores: Vec<usize> = matching
-            .iter()
-            .map(|w| self.closeness(from, self.workloads[*w].resource))
-            .collect();
-        let best = scores.iter().copied().max();
-        matching
-            .into_iter()
-            .zip(scores)
-            .filter(|(_, score)| Some(*score) == best)
-            .map(|(w, _)| w)
-            .collect()
+        self.closest_by(from, matching, |w| self.workloads[*w].resource)
     }
 
     /// The lowest number of replicas the workload runs with: the autoscalers'
@@ -445,15 +447,13 @@ impl Graph {
         let Some(list) = self.limit_ranges.get(namespace) else {
             return LimitDefaults::default();
         };
-        let near = self.closest(resource, list.iter().map(|(id, _)| *id));
-        list.iter().filter(|(id, _)| near.contains(id)).fold(
-            LimitDefaults::default(),
-            |a, (_, d)| LimitDefaults {
+        self.closest_by(resource, list, |(id, _)| *id)
+            .into_iter()
+            .fold(LimitDefaults::default(), |a, (_, d)| LimitDefaults {
                 request_cpu: a.request_cpu || d.request_cpu,
                 request_memory: a.request_memory || d.request_memory,
                 limit_memory: a.limit_memory || d.limit_memory,
-            },
-        )
+            })
     }
 }
 
