@@ -30,9 +30,12 @@ impl<K: Eq + Hash, T> LastWins<K, T> {
         self.slots.push(Some(item));
     }
 
-    /// The items, in order of their last push.
+    /// The items, in order of their last push (one per key: sized so, as a
+    /// collect from the emptied slots would grow by doubling).
     pub fn into_vec(self) -> Vec<T> {
-        self.slots.into_iter().flatten().collect()
+        let mut out = Vec::with_capacity(self.index.len());
+        out.extend(self.slots.into_iter().flatten());
+        out
     }
 }
 
