@@ -219,7 +219,7 @@ fn analyze_uncached(expr: &str) -> Analysis {
             };
         }
     };
-    let (ast, marks) = (&parsed.ast, parsed.marks());
+    let (ast, marks) = (&parsed.ast, parsed.marks);
     let mut a = Analysis::default();
     walk(ast, marks, &mut a);
     a.constant = a.selectors.is_empty();

@@ -29,21 +29,15 @@ const MARK: char = '\u{E000}';
 /// crate's default size limit (128 `\w` do; 256 do not).
 const MAX_VOUCHED_PATTERN: usize = 256;
 
-/// A parsed expression; `marked` when its regex matchers were rewritten.
+/// A parsed expression and how to read its matchers.
 pub struct Parsed {
     pub ast: Expr,
-    marked: bool,
+    pub marks: Marks,
 }
 
-/// How to read the matchers of a [`Parsed`] expression.
+/// Whether the regex matchers of a [`Parsed`] expression were rewritten.
 #[derive(Clone, Copy)]
 pub struct Marks(bool);
-
-impl Parsed {
-    pub fn marks(&self) -> Marks {
-        Marks(self.marked)
-    }
-}
 
 impl Marks {
     /// The matcher's operator as written and its value.
@@ -70,9 +64,15 @@ pub fn parse(expr: &str) -> Result<Parsed, String> {
         && let Ok(ast) = parser::parse(&marked)
         && vouched(&ast)
     {
-        return Ok(Parsed { ast, marked: true });
+        return Ok(Parsed {
+            ast,
+            marks: Marks(true),
+        });
     }
-    parser::parse(expr).map(|ast| Parsed { ast, marked: false })
+    parser::parse(expr).map(|ast| Parsed {
+        ast,
+        marks: Marks(false),
+    })
 }
 
 /// `expr` with every `=~"p"` / `!~"p"` turned into `= "\u{E000}p"` /
@@ -201,7 +201,7 @@ mod tests {
             .iter()
             .flat_map(|vs| vs.matchers.matchers.iter())
             .map(|m| {
-                let (op, value) = parsed.marks().read(m);
+                let (op, value) = parsed.marks.read(m);
                 (m.name.clone(), op, value.to_string())
             })
             .collect()
@@ -214,7 +214,12 @@ mod tests {
 
     /// What the parser itself says, for comparison.
     fn reference(expr: &str) -> Result<Matchers, String> {
-        parser::parse(expr).map(|ast| read_matchers(&Parsed { ast, marked: false }))
+        parser::parse(expr).map(|ast| {
+            read_matchers(&Parsed {
+                ast,
+                marks: Marks(false),
+            })
+        })
     }
 
     #[test]
@@ -257,8 +262,8 @@ mod tests {
 
     #[test]
     fn regex_matchers_are_not_compiled_when_vouched() {
-        assert!(parse(r#"x{a=~"5.."}"#).unwrap().marked);
-        assert!(!parse(r#"{a=~"5.."}"#).unwrap().marked);
-        assert!(!parse(r#"x{a="5.."}"#).unwrap().marked);
+        assert!(parse(r#"x{a=~"5.."}"#).unwrap().marks.0);
+        assert!(!parse(r#"{a=~"5.."}"#).unwrap().marks.0);
+        assert!(!parse(r#"x{a="5.."}"#).unwrap().marks.0);
     }
 }
