@@ -97,7 +97,16 @@ pub fn same_config<'c>(
     r: &'c Resource,
     kind: &'c str,
 ) -> impl Iterator<Item = (ResourceId, &'c Resource)> + 'c {
-    facts::of_kind(ctx, kind).filter(move |(_, o)| o.namespace == r.namespace)
+    ctx.graph
+        .of_kind(kind)
+        .iter()
+        .map(|&id| (id, &ctx.inv.resources[id]))
+        .filter(move |(_, o)| in_config(o, r))
+}
+
+/// Whether `o` is a Terraform resource of `r`'s configuration.
+fn in_config(o: &Resource, r: &Resource) -> bool {
+    facts::is_terraform(o) && o.namespace == r.namespace
 }
 
 /// Resources of a kind in `r`'s configuration whose `field` names `r` (by
@@ -111,11 +120,7 @@ pub fn referencing<'c>(
     let ids = ctx.derived.with_field(kind, field);
     (0..ids.len())
         .map(move |i| (ids[i], &ctx.inv.resources[ids[i]]))
-        .filter(move |(_, o)| {
-            facts::is_terraform(o)
-                && o.namespace == r.namespace
-                && mentions(o.node.pointer(field), r)
-        })
+        .filter(move |(_, o)| in_config(o, r) && mentions(o.node.pointer(field), r))
 }
 
 /// A module input as a fact.
