@@ -29,26 +29,33 @@ const IMPLICIT: &[(&str, &str)] = &[
 ];
 
 /// What the input defines: (kind, name) -> namespaces (and whether written).
+/// What the scanned files define, borrowed from the inventory: asked once
+/// per reference, so lookups allocate nothing.
 #[derive(Default)]
-struct Defined {
-    objects: HashMap<(String, String), Vec<(String, bool)>>,
-    /// Names created by kustomize generators (any namespace).
-    generated: HashSet<(String, String)>,
-    /// Custom resources (operators create Secrets named after them).
-    custom: Vec<(String, String, bool)>,
+struct Defined<'a> {
+    /// (kind, name) -> the namespaces it is defined in, and whether explicitly.
+    objects: HashMap<(&'a str, &'a str), Vec<(&'a str, bool)>>,
+    /// Objects named by a Secret-creating resource (cert-manager & co.).
+    created_secrets: HashMap<String, Vec<(&'a str, bool)>>,
+    generated_config_maps: HashSet<String>,
+    generated_secrets: HashSet<String>,
+    custom: Vec<(&'a str, &'a str, bool)>,
 }
 
-impl Defined {
-    fn build(inv: &Inventory) -> Defined {
-        let mut d = Defined::default();
+impl<'a> Defined<'a> {
+    fn build(inv: &'a Inventory) -> Defined<'a> {
+        let mut d = Defined {
+            objects: HashMap::with_capacity(inv.resources.len()),
+            ..Defined::default()
+        };
         for r in &inv.resources {
-            d.add(&r.kind, &r.name, &r.namespace, r.namespace_explicit);
+            let at = (r.namespace.as_str(), r.namespace_explicit);
+            d.objects.entry((&r.kind, &r.name)).or_default().push(at);
             for secret in secrets_created_by(r) {
-                d.add("Secret", &secret, &r.namespace, r.namespace_explicit);
+                d.created_secrets.entry(secret).or_default().push(at);
             }
             if !k8s::is_builtin_api(&r.api_version) {
-                d.custom
-                    .push((r.namespace.clone(), r.name.clone(), r.namespace_explicit));
+                d.custom.push((&r.namespace, &r.name, r.namespace_explicit));
             }
             d.read_generators(&r.node);
         }
@@ -58,56 +65,46 @@ impl Defined {
         d
     }
 
-    fn add(&mut self, kind: &str, name: &str, namespace: &str, explicit: bool) {
-        self.objects
-            .entry((kind.to_string(), name.to_string()))
-            .or_default()
-            .push((namespace.to_string(), explicit));
-    }
-
-    /// kustomize `configMapGenerator` / `secretGenerator`.
     fn read_generators(&mut self, node: &Node) {
-        for (field, kind) in [
-            ("configMapGenerator", "ConfigMap"),
-            ("secretGenerator", "Secret"),
+        for (field, names) in [
+            ("configMapGenerator", &mut self.generated_config_maps),
+            ("secretGenerator", &mut self.generated_secrets),
         ] {
             for g in node.get(field).map(Node::items).unwrap_or_default() {
                 if let Some(name) = g.get("name").and_then(Node::scalar_text) {
-                    self.generated.insert((kind.to_string(), name));
+                    names.insert(name);
                 }
             }
         }
     }
 
-    /// Whether `kind/name` is defined for a reference from `from`. A side
-    /// that names no namespace gets one at deploy time (kustomize, `-n`),
-    /// so it matches any namespace.
     fn has(&self, kind: &str, name: &str, from: &Resource) -> bool {
-        if IMPLICIT.contains(&(kind, name)) || self.generated.contains(&(kind.into(), name.into()))
-        {
+        let generated = match kind {
+            "ConfigMap" => self.generated_config_maps.contains(name),
+            "Secret" => self.generated_secrets.contains(name),
+            _ => false,
+        };
+        if generated || IMPLICIT.contains(&(kind, name)) {
             return true;
         }
         let same_ns = |ns: &str, explicit: bool| {
             ns == from.namespace || ns.is_empty() || !explicit || !from.namespace_explicit
         };
-        if self
-            .objects
-            .get(&(kind.to_string(), name.to_string()))
-            .is_some_and(|list| list.iter().any(|(ns, e)| same_ns(ns, *e)))
-        {
+        let defined_in = |list: Option<&Vec<(&str, bool)>>| {
+            list.is_some_and(|list| list.iter().any(|(ns, e)| same_ns(ns, *e)))
+        };
+        if defined_in(self.objects.get(&(kind, name))) {
             return true;
         }
         kind == "Secret"
-            && self
-                .custom
-                .iter()
-                .any(|(ns, cr, e)| same_ns(ns, *e) && named_after(name, cr))
+            && (defined_in(self.created_secrets.get(name))
+                || self
+                    .custom
+                    .iter()
+                    .any(|(ns, cr, e)| same_ns(ns, *e) && named_after(name, cr)))
     }
 }
 
-/// Whether a Secret name is derived from a custom resource's name: the
-/// same, `<cr>-...`, `...-<cr>` or `....<cr>....`. Checked without
-/// formatting: it runs for every (missing Secret, custom resource) pair.
 fn named_after(name: &str, cr: &str) -> bool {
     if cr.is_empty() {
         return false;
@@ -497,7 +494,7 @@ fn statefulset_service(
     ctx: &Ctx<'_>,
     id: ResourceId,
     r: &Resource,
-    defined: &Defined,
+    defined: &Defined<'_>,
     hits: &mut Vec<Hit>,
 ) {
     let Some(name) = r
@@ -549,7 +546,7 @@ fn statefulset_service(
 }
 
 /// An HPA or KEDA ScaledObject whose `scaleTargetRef` names no object.
-fn autoscaler_targets(ctx: &Ctx<'_>, defined: &Defined, hits: &mut Vec<Hit>) {
+fn autoscaler_targets(ctx: &Ctx<'_>, defined: &Defined<'_>, hits: &mut Vec<Hit>) {
     let g = ctx.graph;
     let ids = g
         .of_kind("HorizontalPodAutoscaler")

@@ -943,6 +943,17 @@ fn host_list(s: &str) -> Vec<(String, Option<u16>)> {
 }
 
 /// Every datastore or broker connection the application has.
+/// Whether an environment variable's name is `suffix` or ends with
+/// `_suffix`, ignoring ASCII case (`orders_db_url` names a `DB_URL`). Every
+/// env var of every app is asked about every suffix: no allocation.
+fn env_name_ends_with(name: &str, suffix: &str) -> bool {
+    let (name, suffix) = (name.as_bytes(), suffix.as_bytes());
+    let Some(start) = name.len().checked_sub(suffix.len()) else {
+        return false;
+    };
+    name[start..].eq_ignore_ascii_case(suffix) && (start == 0 || name[start - 1] == b'_')
+}
+
 pub fn endpoints(app: &App) -> Vec<Endpoint<'_>> {
     let mut out: Vec<Endpoint<'_>> = Vec::new();
     let mut seen: Vec<*const Setting> = Vec::new();
@@ -976,10 +987,9 @@ pub fn endpoints(app: &App) -> Vec<Endpoint<'_>> {
         if seen.contains(&(s as *const _)) || s.key.starts_with("SPRING_") {
             continue;
         }
-        let upper = s.key.to_ascii_uppercase();
         let Some((_, system)) = ENV_ENDPOINTS
             .iter()
-            .find(|(suffix, _)| upper == *suffix || upper.ends_with(&format!("_{suffix}")))
+            .find(|(suffix, _)| env_name_ends_with(&s.key, suffix))
         else {
             continue;
         };
@@ -1020,6 +1030,16 @@ pub fn jdbc_url(app: &App) -> Option<(&Setting, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_names_match_whole_suffixes_in_any_case() {
+        assert!(env_name_ends_with("DB_URL", "DB_URL"));
+        assert!(env_name_ends_with("orders_db_url", "DB_URL"));
+        assert!(!env_name_ends_with("ORDERSDB_URL", "DB_URL"));
+        assert!(!env_name_ends_with("URL", "DB_URL"));
+        assert!(!env_name_ends_with("ÉDB_URL", "DB_URL"));
+        assert!(env_name_ends_with("É_DB_URL", "DB_URL"));
+    }
 
     #[test]
     fn hosts_of_connection_values() {
