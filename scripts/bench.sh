@@ -41,10 +41,11 @@ for n in "${sizes[@]}"; do
   "$bin" synth "$dir" --apps "$n" >/dev/null
   files=$(find "$dir" -type f | wc -l)
   bytes=$(find "$dir" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+  docs=$("$bin" parse "$dir" | awk '/ documents,/ {print $3}')
   read -r parse _ < <(measure "$bin" parse "$dir")
   read -r scan rss < <(measure "$bin" scan "$dir" --format json -o /dev/null --fail-on none)
-  awk -v n="$n" -v f="$files" -v b="$bytes" -v p="$parse" -v s="$scan" -v r="$rss" 'BEGIN {
+  awk -v n="$n" -v f="$files" -v d="$docs" -v b="$bytes" -v p="$parse" -v s="$scan" -v r="$rss" 'BEGIN {
     mb = b / 1048576
-    printf "| %d | %d | %.1f | %.2f | %.2f | %.2f | %.0f | %.0f | %.1f | %.0f |\n", n, f, mb, p, s, s / p, f / s, f / s, mb / s, r / 1024
+    printf "| %d | %d | %.1f | %.2f | %.2f | %.2f | %.0f | %.0f | %.1f | %.0f |\n", n, f, mb, p, s, s / p, f / s, d / s, mb / s, r / 1024
   }'
 done
