@@ -102,6 +102,42 @@ fn load_one(c: &Candidate, options: &LoadOptions) -> (SourceFile, Vec<Document>,
     }
 }
 
+/// Reads a file of `size` bytes (as stat reported it), at most `max + 1`.
+/// A regular file normally still holds what it held when stat'ed: once that
+/// much is read, the read that would only confirm the end of the file is
+/// skipped (one system call in five for a repository of small files). A file
+/// that grew, or reports no size (procfs), is read on to its end.
+fn read_stat_size(
+    mut file: std::fs::File,
+    size: u64,
+    max: u64,
+    bytes: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let size = size.min(max) as usize;
+    // One spare byte tells a file that grew from one that did not.
+    bytes.resize(size + 1, 0);
+    let mut filled = 0;
+    loop {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                bytes.truncate(filled);
+                return Err(e);
+            }
+        }
+        if filled == size || filled == bytes.len() {
+            break;
+        }
+    }
+    bytes.truncate(filled);
+    if filled > size {
+        file.take(max + 1 - filled as u64).read_to_end(bytes)?;
+    }
+    Ok(())
+}
+
 /// Reads a file as UTF-8 text, refusing what is too large or not text.
 fn read_text(c: &Candidate, max: u64) -> Result<String, (Pos, String)> {
     let start = |m: String| (Pos::START, m);
@@ -126,10 +162,8 @@ fn read_text(c: &Candidate, max: u64) -> Result<String, (Pos, String)> {
                     meta.len()
                 )));
             }
-            // `take` hides the file's size from `read_to_end`: read in one go.
-            bytes.reserve_exact(meta.len() as usize + 1);
             std::fs::File::open(path)
-                .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+                .and_then(|f| read_stat_size(f, meta.len(), max, &mut bytes))
                 .map_err(|e| start(format!("cannot read: {e}")))?;
         }
     }
@@ -166,4 +200,37 @@ fn pos_of_offset(bytes: &[u8], at: usize) -> Pos {
         .count() as u32
         + 1;
     Pos::new(line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_stat_size;
+    use std::io::Write;
+
+    fn read(content: &[u8], stat_size: u64, max: u64) -> Vec<u8> {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(content).unwrap();
+        std::io::Seek::rewind(&mut file).unwrap();
+        let mut bytes = Vec::new();
+        read_stat_size(file, stat_size, max, &mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn reads_what_stat_reported() {
+        assert_eq!(read(b"kind: A\n", 8, 100), b"kind: A\n");
+        assert_eq!(read(b"", 0, 100), b"");
+    }
+
+    #[test]
+    fn reads_on_when_the_file_grew_or_reports_no_size() {
+        assert_eq!(read(b"kind: A\nname: b\n", 8, 100), b"kind: A\nname: b\n");
+        assert_eq!(read(b"kind: A\n", 0, 100), b"kind: A\n");
+    }
+
+    #[test]
+    fn stops_one_byte_past_the_limit() {
+        // The caller reports "larger than the limit" from the extra byte.
+        assert_eq!(read(b"0123456789", 4, 5), b"012345");
+    }
 }
