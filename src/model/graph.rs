@@ -119,31 +119,20 @@ impl Graph {
                 WorkloadKind::of(&r.api_version, &r.kind).map(|k| new_workload(id, r, k))
             })
             .collect();
-        g.dirs.reserve(inv.resources.len());
-        g.by_name.reserve(inv.resources.len());
-        for ((id, r), workload) in inv.resources.iter().enumerate().zip(read) {
-            g.dirs.push(std::sync::Arc::clone(&file_dirs[r.file]));
-            g.by_kind.entry(r.kind.clone()).or_default().push(id);
-            g.by_name
-                .entry((r.namespace.clone(), r.kind.clone(), r.name.clone()))
-                .or_default()
-                .push(id);
+        g.dirs = inv
+            .resources
+            .iter()
+            .map(|r| std::sync::Arc::clone(&file_dirs[r.file]))
+            .collect();
+        for (id, workload) in read.into_iter().enumerate() {
             if let Some(workload) = workload {
-                let wid = g.workloads.len();
+                g.workload_of.insert(id, g.workloads.len());
                 g.workloads.push(workload);
-                g.workload_of.insert(id, wid);
-                g.workloads_in
-                    .entry(r.namespace.clone())
-                    .or_default()
-                    .push(wid);
-                for (k, v) in &g.workloads[wid].labels {
-                    g.label_index
-                        .entry((r.namespace.clone(), k.clone(), v.clone()))
-                        .or_default()
-                        .push(wid);
-                }
             }
         }
+        // The name and label indexes are independent: built side by side.
+        ((g.by_kind, g.by_name), (g.workloads_in, g.label_index)) =
+            rayon::join(|| name_indexes(inv), || label_indexes(inv, &g.workloads));
         g.link_services(inv);
         g.link_pdbs(inv);
         g.link_autoscalers(inv);
@@ -270,17 +259,21 @@ impl Graph {
     }
 
     fn link_services(&mut self, inv: &Inventory) {
-        for &sid in self.of_kind("Service").to_vec().iter() {
-            let svc = &inv.resources[sid];
-            let Some(sel) = svc.node.path(&["spec", "selector"]) else {
-                continue;
-            };
-            let selector = LabelSelector::from_map(sel);
-            if selector.is_empty() {
-                continue;
-            }
-            let targets = self.select(&svc.namespace, &selector, sid);
-            let target_ports = service_target_ports(svc);
+        // Selecting only reads the graph: done in parallel, linked in order.
+        let selected: Vec<(ResourceId, Vec<WorkloadId>, Vec<TargetPort>)> = self
+            .of_kind("Service")
+            .par_iter()
+            .filter_map(|&sid| {
+                let svc = &inv.resources[sid];
+                let selector = LabelSelector::from_map(svc.node.path(&["spec", "selector"])?);
+                if selector.is_empty() {
+                    return None;
+                }
+                let targets = self.select(&svc.namespace, &selector, sid);
+                Some((sid, targets, service_target_ports(svc)))
+            })
+            .collect();
+        for (sid, targets, target_ports) in selected {
             for &w in &targets {
                 self.workloads[w].services.push(sid);
                 let wl = &mut self.workloads[w];
@@ -315,16 +308,23 @@ impl Graph {
     }
 
     fn link_pdbs(&mut self, inv: &Inventory) {
-        for &pid in self.of_kind("PodDisruptionBudget").to_vec().iter() {
-            let pdb = &inv.resources[pid];
-            let targets = match pdb.node.path(&["spec", "selector"]) {
-                Some(sel) => self.select(
-                    &pdb.namespace,
-                    &LabelSelector::from_label_selector(sel),
-                    pid,
-                ),
-                None => Vec::new(),
-            };
+        let selected: Vec<(ResourceId, Vec<WorkloadId>)> = self
+            .of_kind("PodDisruptionBudget")
+            .par_iter()
+            .map(|&pid| {
+                let pdb = &inv.resources[pid];
+                let targets = match pdb.node.path(&["spec", "selector"]) {
+                    Some(sel) => self.select(
+                        &pdb.namespace,
+                        &LabelSelector::from_label_selector(sel),
+                        pid,
+                    ),
+                    None => Vec::new(),
+                };
+                (pid, targets)
+            })
+            .collect();
+        for (pid, targets) in selected {
             for &w in &targets {
                 self.workloads[w].pdbs.push(pid);
             }
@@ -342,14 +342,21 @@ impl Graph {
     }
 
     fn link_autoscalers(&mut self, inv: &Inventory) {
-        for aid in self.autoscaler_ids() {
-            let a = &inv.resources[aid];
-            let target = a.node.path(&["spec", "scaleTargetRef"]).and_then(|t| {
-                let kind = t.get("kind").and_then(Node::as_str).unwrap_or("Deployment");
-                let name = t.get("name").and_then(Node::scalar_text)?;
-                let rid = self.find(&a.namespace, kind, &name, aid)?;
-                self.workload_of.get(&rid).copied()
-            });
+        let targets: Vec<(ResourceId, Option<WorkloadId>)> = self
+            .autoscaler_ids()
+            .into_par_iter()
+            .map(|aid| {
+                let a = &inv.resources[aid];
+                let target = a.node.path(&["spec", "scaleTargetRef"]).and_then(|t| {
+                    let kind = t.get("kind").and_then(Node::as_str).unwrap_or("Deployment");
+                    let name = t.get("name").and_then(Node::scalar_text)?;
+                    let rid = self.find(&a.namespace, kind, &name, aid)?;
+                    self.workload_of.get(&rid).copied()
+                });
+                (aid, target)
+            })
+            .collect();
+        for (aid, target) in targets {
             if let Some(w) = target {
                 self.workloads[w].autoscalers.push(aid);
             }
@@ -455,6 +462,58 @@ impl Graph {
                 limit_memory: a.limit_memory || d.limit_memory,
             })
     }
+}
+
+type NameIndexes = (
+    HashMap<String, Vec<ResourceId>>,
+    HashMap<(String, String, String), Vec<ResourceId>>,
+);
+
+/// Resources by kind, and by (namespace, kind, name).
+fn name_indexes(inv: &Inventory) -> NameIndexes {
+    let mut by_kind: HashMap<String, Vec<ResourceId>> = HashMap::new();
+    let mut by_name: HashMap<(String, String, String), Vec<ResourceId>> =
+        HashMap::with_capacity(inv.resources.len());
+    for (id, r) in inv.resources.iter().enumerate() {
+        match by_kind.get_mut(r.kind.as_str()) {
+            Some(ids) => ids.push(id),
+            None => {
+                by_kind.insert(r.kind.clone(), vec![id]);
+            }
+        }
+        by_name
+            .entry((r.namespace.clone(), r.kind.clone(), r.name.clone()))
+            .or_default()
+            .push(id);
+    }
+    (by_kind, by_name)
+}
+
+type LabelIndexes = (
+    HashMap<String, Vec<WorkloadId>>,
+    HashMap<(String, String, String), Vec<WorkloadId>>,
+);
+
+/// Workloads by namespace, and by (namespace, label key, label value).
+fn label_indexes(inv: &Inventory, workloads: &[Workload]) -> LabelIndexes {
+    let mut workloads_in: HashMap<String, Vec<WorkloadId>> = HashMap::new();
+    let mut label_index: HashMap<(String, String, String), Vec<WorkloadId>> = HashMap::new();
+    for (wid, w) in workloads.iter().enumerate() {
+        let namespace = &inv.resources[w.resource].namespace;
+        match workloads_in.get_mut(namespace.as_str()) {
+            Some(ids) => ids.push(wid),
+            None => {
+                workloads_in.insert(namespace.clone(), vec![wid]);
+            }
+        }
+        for (k, v) in &w.labels {
+            label_index
+                .entry((namespace.clone(), k.clone(), v.clone()))
+                .or_default()
+                .push(wid);
+        }
+    }
+    (workloads_in, label_index)
 }
 
 /// The floor of an autoscaler: HPA `minReplicas` (default 1), KEDA
