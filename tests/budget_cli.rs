@@ -251,3 +251,47 @@ fn the_human_report_has_the_gap_line() {
         ))
         .stdout(predicate::str::contains("budget ["));
 }
+
+#[test]
+fn a_dependency_on_a_scanned_service_uses_its_projection() {
+    let r = repo(&[
+        ("k8s/payments.yaml", DEPLOY),
+        ("k8s/gateway.yaml", &DEPLOY.replace("payments", "gateway")),
+        (
+            "creview.toml",
+            "[[service]]\nname = \"gateway\"\nslo = 99.9\ndependencies = [{ name = \"payments\" }, { name = \"ledger\" }]\n",
+        ),
+    ]);
+    let (v, _) = scan_json(r.path(), &[]);
+    let service = |name: &str| {
+        v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no service {name}: {v}"))
+            .clone()
+    };
+    let (gateway, payments) = (service("gateway"), service("payments"));
+    let projected = payments["projected_availability"].as_f64().unwrap();
+    assert!(
+        projected < 1.0,
+        "the single replica costs payments: {payments}"
+    );
+    let deps = gateway["dependencies"].as_array().unwrap();
+    assert_eq!(
+        deps.len(),
+        1,
+        "ledger is not scanned and has no availability"
+    );
+    assert_eq!(deps[0]["name"], "payments");
+    assert_eq!(deps[0]["availability"].as_f64(), Some(projected));
+    // A hard dependency caps what gateway can achieve.
+    assert!(gateway["projected_availability"].as_f64().unwrap() <= projected);
+    assert!(
+        gateway["assumptions"]
+            .to_string()
+            .contains("dependency `ledger` has no availability"),
+        "{gateway}"
+    );
+}

@@ -16,6 +16,7 @@ use crate::model::Inventory;
 use crate::model::graph::Graph;
 use crate::model::selector::LabelSelector;
 use crate::model::service::Services;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -502,7 +503,7 @@ pub fn assess(
     };
 
     // Modifiers per service: the longest TTD added, the TTR additions summed.
-    let mut modifiers: HashMap<usize, (Dec, Dec, Vec<String>)> = HashMap::new();
+    let mut modifiers: HashMap<usize, Modifiers> = HashMap::new();
     for (f, slot) in findings.iter().zip(&finding_slots) {
         let (Some(slot), Some((true, _, dttd, dttr))) = (slot, events(f)) else {
             continue;
@@ -520,7 +521,7 @@ pub fn assess(
     // Standalone risks: one set of rows per (check, resource); a finding of
     // the same check on the same resource gets the same price.
     let identities: Vec<String> = findings
-        .iter()
+        .par_iter()
         .map(|f| {
             f.resource
                 .as_ref()
@@ -529,74 +530,65 @@ pub fn assess(
         })
         .collect();
     let mut first_of: HashMap<(&str, &str), usize> = HashMap::new();
+    // The finding whose price each finding takes (itself, or the first of
+    // its check on its resource), and the findings priced.
+    let mut priced_as: Vec<Option<usize>> = vec![None; findings.len()];
+    let mut firsts: Vec<usize> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let Some((false, _, _, _)) = events(f) else {
+            continue;
+        };
+        let first = *first_of
+            .entry((f.check.as_str(), identities[i].as_str()))
+            .or_insert(i);
+        if first == i {
+            firsts.push(i);
+        }
+        priced_as[i] = Some(first);
+    }
+    drop(first_of);
+    // Each priced on its own, in parallel; their rows are filed in order.
+    let priced: Vec<Priced> = firsts
+        .par_iter()
+        .map(|&i| {
+            let f = &findings[i];
+            let Some((_, evs, _, _)) = events(f) else {
+                return Priced::default();
+            };
+            let slot = finding_slots[i].map(|k| {
+                let m = modifiers.get(&k);
+                SlotPricing {
+                    year_minutes: slots[k].budget.error_budget.year_minutes,
+                    extra_ttd: m.map_or(Dec::ZERO, |m| m.0),
+                    extra_ttr: m.map_or(Dec::ZERO, |m| m.1),
+                }
+            });
+            price_standalone(f, &identities[i], evs, slot.as_ref(), s)
+        })
+        .collect();
     let mut price: Vec<Option<(Dec, Dec)>> = vec![None; findings.len()];
     let mut rows: HashMap<usize, Vec<RiskRow>> = HashMap::new();
     let mut assumptions: HashMap<usize, Vec<String>> = HashMap::new();
     // (service, check, event) already explained: the note depends on nothing
     // else, so it is written once, not once per finding.
     let mut explained: HashSet<(usize, &str, usize)> = HashSet::new();
-    for (i, f) in findings.iter().enumerate() {
-        let Some((false, evs, _, _)) = events(f) else {
+    for (&i, p) in firsts.iter().zip(priced) {
+        price[i] = Some(p.price);
+        let Some(k) = finding_slots[i] else {
             continue;
         };
-        let identity = identities[i].as_str();
-        match first_of.entry((f.check.as_str(), identity)) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                price[i] = price[*first.get()];
-                continue;
-            }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i);
+        for (ei, row, note) in p.rows {
+            rows.entry(k).or_default().push(row);
+            if explained.insert((k, findings[i].check.as_str(), ei)) {
+                assumptions.entry(k).or_default().push(note);
             }
         }
-        let slot = finding_slots[i];
-        let (target, extra_ttd, extra_ttr) = match slot {
-            Some(k) => {
-                let m = modifiers.get(&k);
-                (
-                    slots[k].target,
-                    m.map_or(Dec::ZERO, |m| m.0),
-                    m.map_or(Dec::ZERO, |m| m.1),
-                )
-            }
-            None => (s.default_target, Dec::ZERO, Dec::ZERO),
-        };
-        let year = yearly_budget_minutes(target, s.days_per_year);
-        let mut total = Dec::ZERO;
-        for (ei, e) in evs.iter().enumerate() {
-            // Modifiers lengthen incidents people detect and repair; events
-            // the platform heals by itself (TTD 0: a pod rescheduled after a
-            // drain) involve no alert and no owner.
-            let human = e.ttd > Dec::ZERO;
-            let ttd = e.ttd + if human { extra_ttd } else { Dec::ZERO };
-            let ttr = e.ttr + if human { extra_ttr } else { Dec::ZERO };
-            let bm = e.f * (ttd + ttr) * e.impact;
-            total = total + bm;
-            if let Some(k) = slot {
-                let share = share_of_budget(bm, year);
-                rows.entry(k).or_default().push(RiskRow {
-                    title: format!("{} ({}): {}", f.title, short_identity(identity), e.name),
-                    check: Some(f.check.clone()),
-                    source: "finding",
-                    events_per_year: e.f,
-                    ttd_minutes: ttd,
-                    ttr_minutes: ttr,
-                    impact: e.impact,
-                    bad_minutes_per_year: bm,
-                    budget_share: share,
-                    class: classify(share, s.per_risk_threshold),
-                    accepted: !f.is_active(),
-                    finding: Some(f.fingerprint.clone()),
-                    basis: e.basis.clone(),
-                });
-                if explained.insert((k, f.check.as_str(), ei)) {
-                    assumptions.entry(k).or_default().push(e.note.clone());
-                }
-            }
-        }
-        price[i] = Some((total, share_of_budget(total, year)));
     }
-    drop(first_of);
+    for (i, first) in priced_as.iter().enumerate() {
+        if let Some(first) = first {
+            price[i] = price[*first];
+        }
+    }
 
     // The price of each finding, and severity raised by budget share.
     for (i, f) in findings.iter_mut().enumerate() {
@@ -677,98 +669,199 @@ pub fn assess(
         ));
     }
 
-    // Totals and gaps. Dependencies on other services use their projection,
-    // so services are finished in order and looked up by name.
-    let mut finished: HashMap<String, Dec> = HashMap::new();
-    let mut order: Vec<usize> = (0..slots.len()).collect();
-    order.sort_by_key(|i| slots[*i].deps.len());
-    for k in order {
-        let slot = &mut slots[k];
-        let mut list = rows.remove(&k).unwrap_or_default();
-        list.sort_by_key(|r| std::cmp::Reverse(r.bad_minutes_per_year));
-        let total = list
-            .iter()
-            .fold(Dec::ZERO, |a, r| a + r.bad_minutes_per_year);
-        let accepted: Vec<Dec> = list
-            .iter()
-            .filter(|r| r.accepted)
-            .map(|r| r.budget_share)
-            .collect();
-        let b = &mut slot.budget;
-        b.expected_bad_minutes_per_year = total;
-        b.budget_share = share_of_budget(total, b.error_budget.year_minutes);
-        b.overcommitted = super::risk::is_overcommitted(&accepted);
-        b.risks_over_threshold = list
-            .iter()
-            .filter(|r| r.class != RiskClass::Acceptable)
-            .count();
-        b.risks = list;
-        let deps: Vec<Dependency> = slot
-            .deps
-            .iter()
-            .filter_map(|d| {
-                let a = d.availability.or_else(|| finished.get(&d.name).copied())?;
-                Some(Dependency {
-                    name: d.name.clone(),
-                    availability: a,
-                    kind: d.kind,
-                })
-            })
-            .collect();
-        let a = availability::assess_availability(slot.target, total, &deps, s.days_per_year);
-        b.dependencies = deps
-            .iter()
-            .map(|d| DependencyRow {
-                name: d.name.clone(),
-                availability: d.availability,
-                kind: match d.kind {
-                    DependencyKind::Hard => "hard",
-                    DependencyKind::Soft => "soft",
-                    DependencyKind::Degraded { .. } => "degraded",
-                },
-            })
-            .collect();
-        b.projected_availability = a.achievable;
-        b.gap_pp = a.gap.percentage_points;
-        b.gap_minutes_per_year = a.gap.minutes_per_year;
-        b.nines = a.nines;
-        b.meets_slo = a.achievable >= slot.target.fraction();
-        let mut notes = vec![
-            format!(
-                "SLO {} over {} days ({})",
-                percent(slot.target.fraction()),
-                b.slo.window_days,
-                b.slo.source
-            ),
-            format!(
-                "year of {} days: yearly budget {} min, per-risk threshold {} ({} min)",
-                s.days_per_year,
-                b.error_budget.year_minutes.round_str(2),
-                percent(s.per_risk_threshold),
-                (b.error_budget.year_minutes * s.per_risk_threshold).round_str(2)
-            ),
-        ];
-        if let Some((dttd, dttr, checks)) = modifiers.get(&k) {
-            notes.push(format!(
-                "{} add {} min to the time to detect and {} min to the time to repair of every finding-derived incident people must notice (TTD above 0)",
-                checks.join(", "),
-                dttd,
-                dttr
-            ));
-        }
-        for d in &slot.deps {
-            if d.availability.is_none() && !finished.contains_key(&d.name) {
-                notes.push(format!(
-                    "dependency `{}` has no availability: declare `availability` in creview.toml or a service of that name",
-                    d.name
-                ));
-            }
-        }
-        notes.extend(assumptions.remove(&k).unwrap_or_default());
-        b.assumptions = notes;
-        finished.insert(b.name.clone(), a.achievable);
+    // Totals and gaps. Dependencies on other services use their projection:
+    // services without dependencies are finished first (in parallel), then
+    // the others in order of their number of dependencies, looked up by name.
+    let mut pending: Vec<(usize, &mut ServiceSlot, Vec<RiskRow>, Vec<String>)> = slots
+        .iter_mut()
+        .enumerate()
+        .map(|(k, slot)| {
+            let list = rows.remove(&k).unwrap_or_default();
+            let notes = assumptions.remove(&k).unwrap_or_default();
+            (k, slot, list, notes)
+        })
+        .collect();
+    pending.sort_by_key(|(_, slot, _, _)| slot.deps.len());
+    let independent = pending.partition_point(|(_, slot, _, _)| slot.deps.is_empty());
+    let dependent = pending.split_off(independent);
+    let no_deps = HashMap::new();
+    let achieved: Vec<(String, Dec)> = pending
+        .into_par_iter()
+        .map(|(k, slot, list, notes)| {
+            let a = finish(slot, list, notes, modifiers.get(&k), &no_deps, s);
+            (slot.budget.name.clone(), a)
+        })
+        .collect();
+    let mut finished: HashMap<String, Dec> = achieved.into_iter().collect();
+    for (k, slot, list, notes) in dependent {
+        let a = finish(slot, list, notes, modifiers.get(&k), &finished, s);
+        finished.insert(slot.budget.name.clone(), a);
     }
     slots.into_iter().map(|s| s.budget).collect()
+}
+
+/// A service's risk modifiers: the longest TTD added, the TTR additions
+/// summed, and the checks that add them.
+type Modifiers = (Dec, Dec, Vec<String>);
+
+/// Totals a service's risk rows and projects its availability from them and
+/// from its dependencies' projections in `finished`. Returns the projection.
+fn finish(
+    slot: &mut ServiceSlot,
+    mut list: Vec<RiskRow>,
+    assumptions: Vec<String>,
+    modifiers: Option<&Modifiers>,
+    finished: &HashMap<String, Dec>,
+    s: &BudgetSettings,
+) -> Dec {
+    list.sort_by_key(|r| std::cmp::Reverse(r.bad_minutes_per_year));
+    let total = list
+        .iter()
+        .fold(Dec::ZERO, |a, r| a + r.bad_minutes_per_year);
+    let accepted: Vec<Dec> = list
+        .iter()
+        .filter(|r| r.accepted)
+        .map(|r| r.budget_share)
+        .collect();
+    let b = &mut slot.budget;
+    b.expected_bad_minutes_per_year = total;
+    b.budget_share = share_of_budget(total, b.error_budget.year_minutes);
+    b.overcommitted = super::risk::is_overcommitted(&accepted);
+    b.risks_over_threshold = list
+        .iter()
+        .filter(|r| r.class != RiskClass::Acceptable)
+        .count();
+    b.risks = list;
+    let deps: Vec<Dependency> = slot
+        .deps
+        .iter()
+        .filter_map(|d| {
+            let a = d.availability.or_else(|| finished.get(&d.name).copied())?;
+            Some(Dependency {
+                name: d.name.clone(),
+                availability: a,
+                kind: d.kind,
+            })
+        })
+        .collect();
+    let a = availability::assess_availability(slot.target, total, &deps, s.days_per_year);
+    b.dependencies = deps
+        .iter()
+        .map(|d| DependencyRow {
+            name: d.name.clone(),
+            availability: d.availability,
+            kind: match d.kind {
+                DependencyKind::Hard => "hard",
+                DependencyKind::Soft => "soft",
+                DependencyKind::Degraded { .. } => "degraded",
+            },
+        })
+        .collect();
+    b.projected_availability = a.achievable;
+    b.gap_pp = a.gap.percentage_points;
+    b.gap_minutes_per_year = a.gap.minutes_per_year;
+    b.nines = a.nines;
+    b.meets_slo = a.achievable >= slot.target.fraction();
+    let mut notes = vec![
+        format!(
+            "SLO {} over {} days ({})",
+            percent(slot.target.fraction()),
+            b.slo.window_days,
+            b.slo.source
+        ),
+        format!(
+            "year of {} days: yearly budget {} min, per-risk threshold {} ({} min)",
+            s.days_per_year,
+            b.error_budget.year_minutes.round_str(2),
+            percent(s.per_risk_threshold),
+            (b.error_budget.year_minutes * s.per_risk_threshold).round_str(2)
+        ),
+    ];
+    if let Some((dttd, dttr, checks)) = modifiers {
+        notes.push(format!(
+            "{} add {} min to the time to detect and {} min to the time to repair of every finding-derived incident people must notice (TTD above 0)",
+            checks.join(", "),
+            dttd,
+            dttr
+        ));
+    }
+    for d in &slot.deps {
+        if d.availability.is_none() && !finished.contains_key(&d.name) {
+            notes.push(format!(
+                "dependency `{}` has no availability: declare `availability` in creview.toml or a service of that name",
+                d.name
+            ));
+        }
+    }
+    notes.extend(assumptions);
+    b.assumptions = notes;
+    a.achievable
+}
+
+/// What pricing a finding needs to know of its service.
+struct SlotPricing {
+    /// The service's yearly budget: F2 of its target.
+    year_minutes: Dec,
+    /// Added to the detection and repair of incidents people handle.
+    extra_ttd: Dec,
+    extra_ttr: Dec,
+}
+
+/// A finding's price (bad minutes a year, share of the yearly budget) and,
+/// when it belongs to a service, its rows: (event index, row, the event's
+/// note).
+#[derive(Default)]
+struct Priced {
+    price: (Dec, Dec),
+    rows: Vec<(usize, RiskRow, String)>,
+}
+
+fn price_standalone(
+    f: &Finding,
+    identity: &str,
+    evs: &[Event],
+    slot: Option<&SlotPricing>,
+    s: &BudgetSettings,
+) -> Priced {
+    let (extra_ttd, extra_ttr) =
+        slot.map_or((Dec::ZERO, Dec::ZERO), |p| (p.extra_ttd, p.extra_ttr));
+    let year = match slot {
+        Some(p) => p.year_minutes,
+        None => yearly_budget_minutes(s.default_target, s.days_per_year),
+    };
+    let mut out = Priced::default();
+    let mut total = Dec::ZERO;
+    for (ei, e) in evs.iter().enumerate() {
+        // Modifiers lengthen incidents people detect and repair; events
+        // the platform heals by itself (TTD 0: a pod rescheduled after a
+        // drain) involve no alert and no owner.
+        let human = e.ttd > Dec::ZERO;
+        let ttd = e.ttd + if human { extra_ttd } else { Dec::ZERO };
+        let ttr = e.ttr + if human { extra_ttr } else { Dec::ZERO };
+        let bm = e.f * (ttd + ttr) * e.impact;
+        total = total + bm;
+        if slot.is_some() {
+            let share = share_of_budget(bm, year);
+            let row = RiskRow {
+                title: format!("{} ({}): {}", f.title, short_identity(identity), e.name),
+                check: Some(f.check.clone()),
+                source: "finding",
+                events_per_year: e.f,
+                ttd_minutes: ttd,
+                ttr_minutes: ttr,
+                impact: e.impact,
+                bad_minutes_per_year: bm,
+                budget_share: share,
+                class: classify(share, s.per_risk_threshold),
+                accepted: !f.is_active(),
+                finding: Some(f.fingerprint.clone()),
+                basis: e.basis.clone(),
+            };
+            out.rows.push((ei, row, e.note.clone()));
+        }
+    }
+    out.price = (total, share_of_budget(total, year));
+    out
 }
 
 fn short_identity(identity: &str) -> &str {
