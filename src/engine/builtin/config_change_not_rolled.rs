@@ -62,7 +62,7 @@ impl super::BuiltinCheck for Check {
             let mut seen = HashSet::new();
             let mut all = uses(r, w);
             // Point at the first reference in the file.
-            all.sort_by_key(|u| {
+            all.sort_by_cached_key(|u| {
                 let p = r.locate(&u.pointer);
                 (p.line, p.column)
             });

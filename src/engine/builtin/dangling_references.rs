@@ -367,7 +367,7 @@ impl super::BuiltinCheck for Check {
             let claim_templates = claim_templates(r);
             let mut refs = pod_refs(r, w);
             // Each object once, at its first mention in the file.
-            refs.sort_by_key(|rf| {
+            refs.sort_by_cached_key(|rf| {
                 let p = r.locate(&rf.pointer);
                 (p.line, p.column)
             });
