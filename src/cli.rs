@@ -112,7 +112,8 @@ pub struct ScanArgs {
     #[arg(long, value_parser = crate::render::parse_output, value_name = "FORMAT[=FILE]")]
     pub format: Vec<crate::render::OutputSpec>,
 
-    /// Write the report (the one format without `=FILE`) to this file instead of stdout.
+    /// Write the report (the one format without `=FILE`) to this file instead of stdout
+    /// (`-` is stdout).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

@@ -152,7 +152,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let report = creview::audit_with(&prepared.settings, &prepared.registry, &progress)?;
     creview::timings::time("render", || -> Result<()> {
         for out in &outputs {
-            let target = out.path.as_deref().or(args.output.as_deref());
+            // `-` is stdout, as for the paths to scan.
+            let target = out
+                .path
+                .as_deref()
+                .or(args.output.as_deref())
+                .filter(|p| *p != std::path::Path::new("-"));
             let color = use_color(args.color, target.is_some());
             let text = match out.format {
                 Format::Json => render::json::render(&report),

@@ -261,6 +261,34 @@ fn output_file() {
 }
 
 #[test]
+fn dash_as_the_output_file_is_stdout() {
+    let r = repo(&[("web.yaml", SINGLE_REPLICA)]);
+    let cases: [&[&str]; 2] = [
+        &["--format", "json", "--output", "-"],
+        &["--format", "sarif=-"],
+    ];
+    for args in cases {
+        let out = creview()
+            .current_dir(r.path())
+            .args(["scan", "--fail-on", "none"])
+            .args(args)
+            .arg("web.yaml")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let v = json_of(&out.stdout);
+        assert!(
+            v.get("findings").is_some() || v.get("runs").is_some(),
+            "{args:?}: {v}"
+        );
+        assert!(
+            !r.path().join("-").exists(),
+            "{args:?} wrote a file named -"
+        );
+    }
+}
+
+#[test]
 fn exclude_gitignore_and_creviewignore() {
     let r = repo(&[
         ("keep/web.yaml", SINGLE_REPLICA),
