@@ -580,7 +580,7 @@ pub fn assess(
         for (ei, row, note) in p.rows {
             rows.entry(k).or_default().push(row);
             if explained.insert((k, findings[i].check.as_str(), ei)) {
-                assumptions.entry(k).or_default().push(note);
+                assumptions.entry(k).or_default().push(note.to_string());
             }
         }
     }
@@ -811,18 +811,18 @@ struct SlotPricing {
 /// when it belongs to a service, its rows: (event index, row, the event's
 /// note).
 #[derive(Default)]
-struct Priced {
+struct Priced<'e> {
     price: (Dec, Dec),
-    rows: Vec<(usize, RiskRow, String)>,
+    rows: Vec<(usize, RiskRow, &'e str)>,
 }
 
-fn price_standalone(
+fn price_standalone<'e>(
     f: &Finding,
     identity: &str,
-    evs: &[Event],
+    evs: &'e [Event],
     slot: Option<&SlotPricing>,
     s: &BudgetSettings,
-) -> Priced {
+) -> Priced<'e> {
     let (extra_ttd, extra_ttr) =
         slot.map_or((Dec::ZERO, Dec::ZERO), |p| (p.extra_ttd, p.extra_ttr));
     let year = match slot {
@@ -857,7 +857,7 @@ fn price_standalone(
                 finding: Some(f.fingerprint.clone()),
                 basis: e.basis.clone(),
             };
-            out.rows.push((ei, row, e.note.clone()));
+            out.rows.push((ei, row, &e.note));
         }
     }
     out.price = (total, share_of_budget(total, year));
