@@ -331,11 +331,15 @@ fn run_resource(
         let Logic::Cel(logic) = &check.logic else {
             continue;
         };
-        let mut cctx = ctx.new_inner_scope();
-        cctx.add_variable_as_val("params", value_ref::val(&sh.params[i]));
+        // Bound in the resource's scope, replacing the previous check's: CEL
+        // resolves `object.spec.x` by trying `object.spec.x`, `object.spec`
+        // and `object` in every scope from the innermost, so a scope per
+        // check made every field access a third dearer.
+        ctx.add_variable_as_val("params", value_ref::val(&sh.params[i]));
         if logic.uses_resources {
-            cctx.add_variable_from_value("resources", sh.resources());
+            ctx.add_variable_from_value("resources", sh.resources());
         }
+        let cctx = &ctx;
         let mut eval = Evaluation {
             check,
             logic,
@@ -345,7 +349,7 @@ fn run_resource(
             rid,
         };
         match &logic.each {
-            None => eval.element(&cctx, String::new()),
+            None => eval.element(cctx, String::new()),
             Some(each @ (Each::Containers | Each::InitContainers | Each::AllContainers)) => {
                 // Container values are built once per resource and shared by
                 // every container check.
