@@ -160,7 +160,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
                 .filter(|p| *p != std::path::Path::new("-"));
             let color = use_color(args.color, target.is_some());
             let text = match out.format {
-                Format::Json => render::json::render(&report),
+                // Written as it is put together: tens of megabytes on a
+                // large repository.
+                Format::Json => {
+                    write_output_with(target, |w| render::json::write(&report, w))?;
+                    continue;
+                }
                 Format::Human => render::human::render(
                     &report,
                     &HumanOptions {
@@ -269,12 +274,26 @@ fn init(args: InitArgs) -> Result<u8> {
 }
 
 fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
+    write_output_with(path, |w| w.write_all(text.as_bytes()))
+}
+
+/// Writes to the file, or to stdout when there is none.
+fn write_output_with(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     match path {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
+        Some(p) => std::fs::File::create(p)
+            .and_then(|f| {
+                let mut f = std::io::BufWriter::new(f);
+                write(&mut f)?;
+                f.flush()
+            })
+            .with_context(|| format!("cannot write {}", p.display())),
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`creview scan | head`) is not an error.
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            match write(&mut out).and_then(|_| out.flush()) {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.context("cannot write to stdout"),
             }

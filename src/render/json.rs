@@ -45,23 +45,43 @@ struct Summary {
 }
 
 pub fn render(report: &Report) -> String {
-    match document(report) {
-        Ok(bytes) => {
-            let mut out = String::from_utf8(bytes).unwrap_or_else(|e| {
-                // serde_json writes only UTF-8; keep the text if that ever changes.
-                String::from_utf8_lossy(e.as_bytes()).into_owned()
-            });
-            out.push('\n');
-            out
-        }
+    let mut out = Vec::new();
+    match write(report, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_else(|e| {
+            // serde_json writes only UTF-8; keep the text if that ever changes.
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }),
         Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
     }
+}
+
+/// Writes the report to `out`. Everything is rendered before the first byte
+/// is written (a serialization error writes nothing), but the long arrays
+/// are written chunk by chunk: on a large repository they are tens of
+/// megabytes, which put together in one buffer cost a copy and its page
+/// faults.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let doc = document(report).map_err(std::io::Error::other)?;
+    out.write_all(&doc.head)?;
+    doc.findings.write_to(out)?;
+    out.write_all(&doc.between)?;
+    doc.services.write_to(out)?;
+    out.write_all(&doc.tail)
+}
+
+/// The report rendered, in the order it is written.
+struct Document {
+    head: Vec<u8>,
+    findings: pretty::Array,
+    between: Vec<u8>,
+    services: pretty::Array,
+    tail: Vec<u8>,
 }
 
 /// The report as pretty JSON, field by field in the order of the schema
 /// (`schema_version`, `tool`, `root`, `findings`, `services`, `notes`,
 /// `summary`); the two long arrays are rendered in parallel.
-fn document(report: &Report) -> serde_json::Result<Vec<u8>> {
+fn document(report: &Report) -> serde_json::Result<Document> {
     let t = tally(report);
     let alerting: HashMap<&str, &ServiceLinks> = report
         .alerting
@@ -108,35 +128,36 @@ fn document(report: &Report) -> serde_json::Result<Vec<u8>> {
         || pretty::Array::of(&services, 1),
     );
     let (findings, services) = (findings?, services?);
-    let mut out = Vec::with_capacity(findings.byte_len() + services.byte_len() + 4096);
-    out.push(b'{');
+    // `,\n  "name": `: every field but the first, which opens the document.
     let key = |out: &mut Vec<u8>, name: &str| {
-        out.extend_from_slice(if out.len() == 1 {
-            b"\n  \""
-        } else {
-            b",\n  \""
-        });
+        out.extend_from_slice(b",\n  \"");
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\": ");
     };
-    key(&mut out, "schema_version");
-    pretty::write_at(&mut out, &SCHEMA_VERSION, 1)?;
-    key(&mut out, "tool");
-    pretty::write_at(&mut out, &tool, 1)?;
-    key(&mut out, "root");
+    let mut head = b"{\n  \"schema_version\": ".to_vec();
+    pretty::write_at(&mut head, &SCHEMA_VERSION, 1)?;
+    key(&mut head, "tool");
+    pretty::write_at(&mut head, &tool, 1)?;
+    key(&mut head, "root");
     pretty::write_at(
-        &mut out,
+        &mut head,
         &report.root.to_string_lossy().replace('\\', "/"),
         1,
     )?;
-    key(&mut out, "findings");
-    findings.write_into(&mut out);
-    key(&mut out, "services");
-    services.write_into(&mut out);
-    key(&mut out, "notes");
-    pretty::write_at(&mut out, &report.notes, 1)?;
-    key(&mut out, "summary");
-    pretty::write_at(&mut out, &summary, 1)?;
-    out.extend_from_slice(b"\n}");
-    Ok(out)
+    key(&mut head, "findings");
+    let mut between = Vec::new();
+    key(&mut between, "services");
+    let mut tail = Vec::new();
+    key(&mut tail, "notes");
+    pretty::write_at(&mut tail, &report.notes, 1)?;
+    key(&mut tail, "summary");
+    pretty::write_at(&mut tail, &summary, 1)?;
+    tail.extend_from_slice(b"\n}\n");
+    Ok(Document {
+        head,
+        findings,
+        between,
+        services,
+        tail,
+    })
 }

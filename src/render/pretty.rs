@@ -111,7 +111,7 @@ pub fn write_at<T: Serialize + ?Sized>(
 }
 
 /// A pretty JSON array at some nesting level, rendered in parallel chunks
-/// and not yet put together (so it is copied once, into the document).
+/// that are written out one after the other, never put together.
 pub struct Array {
     level: usize,
     chunks: Vec<Vec<u8>>,
@@ -135,24 +135,20 @@ impl Array {
         Ok(Array { level, chunks })
     }
 
-    pub fn byte_len(&self) -> usize {
-        self.chunks.iter().map(Vec::len).sum::<usize>() + 2 * self.level + 4
-    }
-
-    /// Appends the array to `out`, freeing each chunk once copied.
-    pub fn write_into(self, out: &mut Vec<u8>) {
+    /// Writes the array out, freeing each chunk once written.
+    pub fn write_to(self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         if self.chunks.is_empty() {
-            out.extend_from_slice(b"[]");
-            return;
+            return out.write_all(b"[]");
         }
-        out.push(b'[');
+        out.write_all(b"[")?;
         for (i, chunk) in self.chunks.into_iter().enumerate() {
             // The first element follows `[` without a comma.
-            out.extend_from_slice(if i == 0 { &chunk[1..] } else { &chunk });
+            out.write_all(if i == 0 { &chunk[1..] } else { &chunk })?;
         }
-        out.push(b'\n');
-        let _ = indent(out, self.level);
-        out.push(b']');
+        let mut end = vec![b'\n'];
+        indent(&mut end, self.level)?;
+        end.push(b']');
+        out.write_all(&end)
     }
 }
 
@@ -171,7 +167,7 @@ mod tests {
             let doc = json!({"list": &items[..n], "after": 1});
             let expected = serde_json::to_string_pretty(&doc).unwrap();
             let mut got = b"{\n  \"after\": 1,\n  \"list\": ".to_vec();
-            Array::of(&items[..n], 1).unwrap().write_into(&mut got);
+            Array::of(&items[..n], 1).unwrap().write_to(&mut got).unwrap();
             got.extend_from_slice(b"\n}");
             assert_eq!(String::from_utf8(got).unwrap(), expected, "{n} items");
         }
