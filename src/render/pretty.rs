@@ -167,7 +167,10 @@ mod tests {
             let doc = json!({"list": &items[..n], "after": 1});
             let expected = serde_json::to_string_pretty(&doc).unwrap();
             let mut got = b"{\n  \"after\": 1,\n  \"list\": ".to_vec();
-            Array::of(&items[..n], 1).unwrap().write_to(&mut got).unwrap();
+            Array::of(&items[..n], 1)
+                .unwrap()
+                .write_to(&mut got)
+                .unwrap();
             got.extend_from_slice(b"\n}");
             assert_eq!(String::from_utf8(got).unwrap(), expected, "{n} items");
         }
