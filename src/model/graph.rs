@@ -475,18 +475,24 @@ fn name_indexes(inv: &Inventory) -> NameIndexes {
     let mut by_name: HashMap<(String, String, String), Vec<ResourceId>> =
         HashMap::with_capacity(inv.resources.len());
     for (id, r) in inv.resources.iter().enumerate() {
-        match by_kind.get_mut(r.kind.as_str()) {
-            Some(ids) => ids.push(id),
-            None => {
-                by_kind.insert(r.kind.clone(), vec![id]);
-            }
-        }
+        push_under(&mut by_kind, &r.kind, id);
         by_name
             .entry((r.namespace.clone(), r.kind.clone(), r.name.clone()))
             .or_default()
             .push(id);
     }
     (by_kind, by_name)
+}
+
+/// Appends `id` to the list under `key`, copying the key only the first
+/// time (a few kinds and namespaces over thousands of resources).
+fn push_under(map: &mut HashMap<String, Vec<usize>>, key: &str, id: usize) {
+    match map.get_mut(key) {
+        Some(ids) => ids.push(id),
+        None => {
+            map.insert(key.to_string(), vec![id]);
+        }
+    }
 }
 
 type LabelIndexes = (
@@ -500,12 +506,7 @@ fn label_indexes(inv: &Inventory, workloads: &[Workload]) -> LabelIndexes {
     let mut label_index: HashMap<(String, String, String), Vec<WorkloadId>> = HashMap::new();
     for (wid, w) in workloads.iter().enumerate() {
         let namespace = &inv.resources[w.resource].namespace;
-        match workloads_in.get_mut(namespace.as_str()) {
-            Some(ids) => ids.push(wid),
-            None => {
-                workloads_in.insert(namespace.clone(), vec![wid]);
-            }
-        }
+        push_under(&mut workloads_in, namespace, wid);
         for (k, v) in &w.labels {
             label_index
                 .entry((namespace.clone(), k.clone(), v.clone()))
