@@ -339,7 +339,6 @@ fn run_resource(
         if logic.uses_resources {
             ctx.add_variable_from_value("resources", sh.resources());
         }
-        let cctx = &ctx;
         let mut eval = Evaluation {
             check,
             logic,
@@ -349,7 +348,7 @@ fn run_resource(
             rid,
         };
         match &logic.each {
-            None => eval.element(cctx, String::new()),
+            None => eval.element(&ctx, String::new()),
             Some(each @ (Each::Containers | Each::InitContainers | Each::AllContainers)) => {
                 // Container values are built once per resource and shared by
                 // every container check.
@@ -364,7 +363,7 @@ fn run_resource(
                     if !wanted {
                         continue;
                     }
-                    let mut ectx = cctx.new_inner_scope();
+                    let mut ectx = ctx.new_inner_scope();
                     ectx.add_variable_as_val("self", node_val::val(node));
                     ectx.add_variable_as_val("container", value_ref::val(facts));
                     eval.element(&ectx, pointer.clone());
@@ -376,7 +375,7 @@ fn run_resource(
                 };
                 let json = r.node.to_json();
                 for located in jp.query_located(&json) {
-                    let mut ectx = cctx.new_inner_scope();
+                    let mut ectx = ctx.new_inner_scope();
                     ectx.add_variable_from_value("self", celx::from_json(located.node()));
                     ectx.add_variable_from_value("container", Value::Null);
                     eval.element(&ectx, located.location().to_json_pointer());
