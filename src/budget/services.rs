@@ -533,16 +533,16 @@ pub fn assess(
     // The finding whose price each finding takes (itself, or the first of
     // its check on its resource), and the findings priced.
     let mut priced_as: Vec<Option<usize>> = vec![None; findings.len()];
-    let mut firsts: Vec<usize> = Vec::new();
+    let mut firsts: Vec<(usize, &[Event])> = Vec::new();
     for (i, f) in findings.iter().enumerate() {
-        let Some((false, _, _, _)) = events(f) else {
+        let Some((false, evs, _, _)) = events(f) else {
             continue;
         };
         let first = *first_of
             .entry((f.check.as_str(), identities[i].as_str()))
             .or_insert(i);
         if first == i {
-            firsts.push(i);
+            firsts.push((i, evs));
         }
         priced_as[i] = Some(first);
     }
@@ -550,11 +550,7 @@ pub fn assess(
     // Each priced on its own, in parallel; their rows are filed in order.
     let priced: Vec<Priced> = firsts
         .par_iter()
-        .map(|&i| {
-            let f = &findings[i];
-            let Some((_, evs, _, _)) = events(f) else {
-                return Priced::default();
-            };
+        .map(|&(i, evs)| {
             let slot = finding_slots[i].map(|k| {
                 let m = modifiers.get(&k);
                 SlotPricing {
@@ -563,7 +559,7 @@ pub fn assess(
                     extra_ttr: m.map_or(Dec::ZERO, |m| m.1),
                 }
             });
-            price_standalone(f, &identities[i], evs, slot.as_ref(), s)
+            price_standalone(&findings[i], &identities[i], evs, slot.as_ref(), s)
         })
         .collect();
     let mut price: Vec<Option<(Dec, Dec)>> = vec![None; findings.len()];
@@ -572,7 +568,7 @@ pub fn assess(
     // (service, check, event) already explained: the note depends on nothing
     // else, so it is written once, not once per finding.
     let mut explained: HashSet<(usize, &str, usize)> = HashSet::new();
-    for (&i, p) in firsts.iter().zip(priced) {
+    for (&(i, _), p) in firsts.iter().zip(priced) {
         price[i] = Some(p.price);
         let Some(k) = finding_slots[i] else {
             continue;
