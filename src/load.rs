@@ -122,10 +122,7 @@ fn read_stat_size(
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                bytes.truncate(filled);
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         }
         if filled == size || filled == bytes.len() {
             break;
